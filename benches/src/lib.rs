@@ -1,0 +1,1 @@
+//! Benchmarks for promptguard (see benches/).

@@ -1,0 +1,685 @@
+//! [`Engine`]: rules compiled once, shared by every thread, scanning without failing.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+
+use crate::decision::{Action, Decision, Finding, Severity, Span, ThreatType, Unscanned};
+use crate::error::{Error, ErrorKind};
+use crate::normalize::{normalize, DecodeLimits, ViewKind, Views};
+use crate::options::{Direction, Message, Role, ScanOptions};
+use crate::policy::{self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness};
+use crate::redact;
+use crate::rules::{self, RuleSet};
+
+/// Builds an [`Engine`]: choose a preset, strictness and policy, then [`EngineBuilder::build`].
+#[derive(Debug, Clone, Default)]
+pub struct EngineBuilder {
+    preset: Preset,
+    strictness: Strictness,
+    policy: Option<Policy>,
+}
+
+impl EngineBuilder {
+    /// A builder for the `default:moderate` policy.
+    pub fn new() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Sets the preset (a policy's own `preset` wins).
+    pub fn preset(&mut self, preset: Preset) -> &mut EngineBuilder {
+        self.preset = preset;
+        self
+    }
+
+    /// Sets the strictness (a policy's own `strictness` wins).
+    pub fn strictness(&mut self, strictness: Strictness) -> &mut EngineBuilder {
+        self.strictness = strictness;
+        self
+    }
+
+    /// Applies a policy over the preset.
+    pub fn policy(&mut self, policy: Policy) -> &mut EngineBuilder {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Compiles every rule pack and the policy. Fails on an invalid policy or custom rule,
+    /// with a message naming it.
+    pub fn build(&self) -> Result<Engine, Error> {
+        let resolved = policy::resolve(self.preset, self.strictness, self.policy.as_ref())?;
+        let mut specs = rules::embedded_rules()?;
+        let mut custom_ids = std::collections::HashSet::new();
+        if let Some(p) = &self.policy {
+            for r in &p.custom_rules {
+                if r.detector.is_none() {
+                    return Err(Error::config(format!("custom rule `{}` needs a `detector`", r.id)));
+                }
+                if specs.iter().any(|s| s.id == r.id) || !custom_ids.insert(r.id.clone()) {
+                    return Err(Error::config(format!("custom rule id `{}` is already taken", r.id)));
+                }
+                specs.push(r.clone());
+            }
+        }
+        let rules = RuleSet::compile(&specs)?;
+        let allow = self
+            .policy
+            .iter()
+            .flat_map(|p| p.allow_list.iter())
+            .map(|a| {
+                RegexBuilder::new(a)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| Error::config(format!("allow_list pattern `{a}` is not a valid regex: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let deny_phrases: Vec<String> = self
+            .policy
+            .iter()
+            .flat_map(|p| p.deny_list.iter())
+            .map(|d| crate::normalize::fold(d))
+            .filter(|d| !d.is_empty())
+            .collect();
+        let deny = if deny_phrases.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&deny_phrases)
+                    .map_err(|e| Error::new(ErrorKind::Config, format!("deny_list: {e}")))?,
+            )
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                rules,
+                policy: resolved,
+                allow,
+                deny,
+                deny_phrases,
+                limits: DecodeLimits::default(),
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    rules: RuleSet,
+    policy: ResolvedPolicy,
+    allow: Vec<Regex>,
+    deny: Option<AhoCorasick>,
+    deny_phrases: Vec<String>,
+    limits: DecodeLimits,
+}
+
+/// The compiled detection engine. Cheap to clone (an `Arc` inside); `Send + Sync`, so one
+/// engine serves every thread. Scanning never fails and never panics: trouble inside becomes an
+/// `unscanned` entry and the policy's fail-open/fail-closed choice.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// The decision for a whole conversation and for each of its messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationDecision {
+    /// The overall decision: the strongest over all messages and over the conversation as a
+    /// whole (the user turns read together, which catches attacks split across turns).
+    pub decision: Decision,
+    /// One decision per message, in order (use their `redacted_text` to forward).
+    pub messages: Vec<Decision>,
+}
+
+/// Overlap between windows of long inputs, so that a phrase across a window edge is seen.
+const WINDOW_OVERLAP: usize = 4096;
+
+impl Engine {
+    /// An engine for `default:moderate`.
+    pub fn new() -> Result<Engine, Error> {
+        EngineBuilder::new().build()
+    }
+
+    /// The policy in force, resolved over its preset.
+    pub fn policy(&self) -> &ResolvedPolicy {
+        &self.inner.policy
+    }
+
+    /// Where the policy is looser than its preset (empty for plain presets).
+    pub fn policy_warnings(&self) -> &[String] {
+        &self.inner.policy.loosenings
+    }
+
+    /// Number of compiled rules.
+    pub fn rule_count(&self) -> usize {
+        self.inner.rules.rules().len()
+    }
+
+    /// Scans a prompt (direction input, role user).
+    pub fn scan(&self, text: &str) -> Decision {
+        self.scan_with(text, &ScanOptions::default())
+    }
+
+    /// Scans a text with explicit options.
+    pub fn scan_with(&self, text: &str, options: &ScanOptions) -> Decision {
+        let started = Instant::now();
+        let event_id = options
+            .event_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let result = catch_unwind(AssertUnwindSafe(|| self.findings(text, options)));
+        let (findings, mut unscanned) = result.unwrap_or_else(|_| {
+            (
+                Vec::new(),
+                vec![Unscanned {
+                    reason: "internal_error".into(),
+                    span: Span::new(0, text.len()),
+                }],
+            )
+        });
+        let mut d = self.decide(text, findings, &mut unscanned, event_id);
+        d.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        d
+    }
+
+    /// Scans each message with its role, and the user turns together for attacks spread over
+    /// several turns (multi-turn escalation, payload splitting).
+    pub fn scan_messages(&self, messages: &[Message]) -> ConversationDecision {
+        let started = Instant::now();
+        let per: Vec<Decision> = messages
+            .iter()
+            .map(|m| {
+                let direction = Direction::Input;
+                self.scan_with(&m.content, &ScanOptions { direction, role: Some(m.role), ..ScanOptions::default() })
+            })
+            .collect();
+        let user_turns: Vec<&str> = messages
+            .iter()
+            .filter(|m| m.role == Role::User)
+            .map(|m| m.content.as_str())
+            .collect();
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut unscanned = Vec::new();
+        for (i, d) in per.iter().enumerate() {
+            findings.extend(d.threats.iter().cloned().map(|mut f| {
+                f.message = Some(i);
+                f
+            }));
+            unscanned.extend(d.unscanned.iter().cloned());
+        }
+        if user_turns.len() > 1 {
+            let joined = user_turns.join("\n");
+            let whole = self.scan_with(&joined, &ScanOptions::default());
+            let single_max = per.iter().map(|d| d.action).max().unwrap_or(Action::Allow);
+            if whole.action > single_max {
+                findings.extend(whole.threats.into_iter().map(|mut f| {
+                    f.rule_id = format!("{} (across turns)", f.rule_id);
+                    f
+                }));
+            }
+        }
+        let mut overall = match per.iter().max_by(|a, b| {
+            a.action.cmp(&b.action).then(a.confidence.total_cmp(&b.confidence))
+        }) {
+            Some(d) => d.clone(),
+            None => self.scan(""),
+        };
+        // Re-decide over all findings so that the overall decision explains itself.
+        findings.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        let blocking = findings
+            .iter()
+            .any(|f| self.detector_action(f) == Some(Action::Block));
+        if blocking && overall.action != Action::Block {
+            let top = findings
+                .iter()
+                .find(|f| self.detector_action(f) == Some(Action::Block))
+                .cloned();
+            if let Some(top) = top {
+                overall.action = Action::Block;
+                overall.threat_type = Some(top.threat_type);
+                overall.confidence = top.confidence;
+                overall.reason = format!("{} (conversation)", reason_for(&top, &self.inner.rules));
+            }
+        }
+        overall.threats = findings;
+        overall.unscanned = unscanned;
+        overall.redacted_text = None;
+        overall.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        ConversationDecision { decision: overall, messages: per }
+    }
+
+    fn detector_action(&self, f: &Finding) -> Option<Action> {
+        self.inner
+            .policy
+            .detector(&f.detector)
+            .filter(|c| c.enabled)
+            .map(|c| c.action.action())
+    }
+
+    /// Every finding over the scanned part of `text`, plus what was not scanned.
+    fn findings(&self, text: &str, options: &ScanOptions) -> (Vec<Finding>, Vec<Unscanned>) {
+        let policy = &self.inner.policy;
+        let mut unscanned = Vec::new();
+        let limit = floor_boundary(text, policy.max_input_bytes);
+        if limit < text.len() {
+            unscanned.push(Unscanned {
+                reason: "too_large".into(),
+                span: Span::new(limit, text.len()),
+            });
+        }
+        let scanned = &text[..limit];
+        let mut hits: Vec<(usize, Span)> = Vec::new();
+        let mut extra: Vec<Finding> = Vec::new();
+        for (offset, window) in windows(scanned, policy.window_bytes) {
+            let views = normalize(window, &self.inner.limits);
+            if views.flags.decode_limited {
+                unscanned.push(Unscanned {
+                    reason: "decode_limit".into(),
+                    span: Span::new(offset, offset + window.len()),
+                });
+            }
+            let mut raw = Vec::new();
+            let role = options.effective_role();
+            self.inner.rules.find(&views, options.direction, role, &mut raw);
+            hits.extend(raw.into_iter().map(|h| (h.rule, Span::new(h.span.start + offset, h.span.end + offset))));
+            self.special_findings(window, offset, &views, options, &mut extra);
+        }
+        // One finding per rule and span; overlapping spans of one rule collapse to the first.
+        hits.sort_by_key(|(r, s)| (*r, s.start, std::cmp::Reverse(s.end)));
+        let mut findings: Vec<Finding> = Vec::with_capacity(hits.len());
+        let mut last: Option<(usize, Span)> = None;
+        for (r, span) in hits {
+            if let Some((lr, ls)) = last {
+                if lr == r && ls.overlaps(&span) {
+                    continue;
+                }
+            }
+            last = Some((r, span));
+            let rule = &self.inner.rules.rules()[r];
+            findings.push(Finding {
+                threat_type: rule.threat,
+                detector: rule.detector.to_owned(),
+                rule_id: rule.id.clone(),
+                confidence: rule.weight,
+                severity: rule.severity,
+                span,
+                excerpt: excerpt(text, span),
+                entity: rule.entity.clone(),
+                category: rule.category.clone(),
+                message: None,
+            });
+        }
+        findings.extend(extra);
+        if !self.inner.allow.is_empty() {
+            let allowed: Vec<Span> = self
+                .inner
+                .allow
+                .iter()
+                .flat_map(|re| re.find_iter(scanned).map(|m| Span::new(m.start(), m.end())))
+                .collect();
+            findings.retain(|f| !allowed.iter().any(|a| a.start <= f.span.start && f.span.end <= a.end));
+        }
+        (findings, unscanned)
+    }
+
+    /// Findings that are not rule matches: hidden tag text, deny-list phrases, canaries and
+    /// system-prompt leaks.
+    fn special_findings(&self, window: &str, offset: usize, views: &Views, options: &ScanOptions, out: &mut Vec<Finding>) {
+        let whole = Span::new(offset, offset + window.len());
+        let mk = |threat, detector: &str, id: &str, conf, severity, span: Span, category: &str| Finding {
+            threat_type: threat,
+            detector: detector.into(),
+            rule_id: id.into(),
+            confidence: conf,
+            severity,
+            span,
+            excerpt: excerpt_of(window, Span::new(span.start - offset, span.end - offset)),
+            entity: None,
+            category: Some(category.into()),
+            message: None,
+        };
+        if let Some(tag) = &views.flags.tag_text {
+            // Emoji flags use a few tag characters; whole hidden sentences are smuggling.
+            if tag.chars().count() >= 8 && tag.contains(' ') {
+                out.push(mk(ThreatType::PromptInjection, "injection", "pi.smuggling.unicode_tags", 0.9, Severity::High, whole, "instruction_smuggling"));
+            }
+        }
+        if let Some(deny) = &self.inner.deny {
+            for v in views.of_kind(ViewKind::Folded) {
+                for m in deny.find_iter(&v.text) {
+                    let s = v.original_span(m.start(), m.end());
+                    let span = Span::new(s.start + offset, s.end + offset);
+                    let phrase = &self.inner.deny_phrases[m.pattern().as_usize()];
+                    let mut f = mk(ThreatType::PromptInjection, "injection", &format!("policy.deny_list.{}", m.pattern().as_usize()), 1.0, Severity::High, span, "deny_list");
+                    f.threat_type = ThreatType::PromptInjection;
+                    f.excerpt = format!("{} (deny-list phrase \"{phrase}\")", f.excerpt);
+                    out.push(f);
+                }
+            }
+        }
+        if options.direction == Direction::Output {
+            for canary in options.canaries.iter().filter(|c| c.len() >= 4) {
+                for (i, _) in window.match_indices(canary.as_str()) {
+                    let span = Span::new(offset + i, offset + i + canary.len());
+                    out.push(mk(ThreatType::DataExfiltration, "exfiltration", "exf.canary.leak", 0.99, Severity::Critical, span, "canary_leak"));
+                }
+            }
+            if let Some(sp) = options.system_prompt.as_deref() {
+                if let Some(v) = views.of_kind(ViewKind::Folded).next() {
+                    if let Some((s, e)) = crate::leak::longest_shared_run(sp, &v.text) {
+                        let o = v.original_span(s, e);
+                        let span = Span::new(o.start + offset, o.end + offset);
+                        out.push(mk(ThreatType::DataExfiltration, "exfiltration", "exf.system_prompt.leak", 0.95, Severity::High, span, "system_prompt_leak"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Policy over findings: per-detector fusion, thresholds, actions, redaction.
+    fn decide(&self, text: &str, findings: Vec<Finding>, unscanned: &mut Vec<Unscanned>, event_id: String) -> Decision {
+        let policy = &self.inner.policy;
+        let mut by_detector: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &findings {
+            by_detector.entry(f.detector.as_str()).or_default().push(f);
+        }
+        let mut acted: Vec<(Action, f64, Finding)> = Vec::new();
+        let mut redactions: Vec<(Span, String, ActionSetting)> = Vec::new();
+        let mut best_below: Option<(f64, &Finding, f64)> = None;
+        let mut max_score: f64 = 0.0;
+        for (detector, fs) in &by_detector {
+            let Some(cfg) = policy.detector(detector) else { continue };
+            let score = fused_score(fs);
+            max_score = max_score.max(score);
+            if !cfg.enabled || cfg.action == ActionSetting::Allow {
+                continue;
+            }
+            let data = matches!(cfg.action, ActionSetting::Redact | ActionSetting::Mask);
+            if data {
+                let mut count = 0;
+                for f in fs {
+                    let entity_action = f.entity.as_ref().and_then(|e| cfg.entities.get(e)).copied().unwrap_or(cfg.action);
+                    if f.confidence < cfg.threshold || entity_action == ActionSetting::Allow {
+                        if best_below.is_none_or(|(c, _, _)| f.confidence > c) {
+                            best_below = Some((f.confidence, f, cfg.threshold));
+                        }
+                        continue;
+                    }
+                    count += 1;
+                    match entity_action {
+                        ActionSetting::Block => acted.push((Action::Block, f.confidence, (*f).clone())),
+                        a => {
+                            let style = if a == ActionSetting::Mask || policy.redaction == RedactionStyle::Mask {
+                                ActionSetting::Mask
+                            } else {
+                                ActionSetting::Redact
+                            };
+                            redactions.push((f.span, redact::token_for(f), style));
+                            acted.push((Action::Redact, f.confidence, (*f).clone()));
+                        }
+                    }
+                }
+                if cfg.bulk_block.is_some_and(|n| count >= n) {
+                    if let Some(top) = fs.iter().max_by(|a, b| a.confidence.total_cmp(&b.confidence)) {
+                        let mut f = (*top).clone();
+                        f.rule_id = format!("{detector}.bulk");
+                        f.excerpt = format!("{count} {detector} findings (bulk limit {})", cfg.bulk_block.unwrap_or(0));
+                        acted.push((Action::Block, score, f));
+                    }
+                }
+            } else if score >= cfg.threshold {
+                let action = cfg.action.action();
+                for f in fs {
+                    acted.push((action, score, (*f).clone()));
+                }
+            } else if let Some(top) = fs.iter().max_by(|a, b| a.confidence.total_cmp(&b.confidence)) {
+                if best_below.is_none_or(|(c, _, _)| score > c) {
+                    best_below = Some((score, top, cfg.threshold));
+                }
+            }
+        }
+        let fail_closed = policy.fail_mode == FailMode::Closed && !unscanned.is_empty();
+        let action = acted.iter().map(|(a, _, _)| *a).max().unwrap_or(Action::Allow);
+        // Strongest first: by action, then by the detector's score, then by the rule's weight.
+        acted.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(b.2.confidence.total_cmp(&a.2.confidence)));
+        let policy_name = policy.name();
+        let primary = acted.first().cloned();
+        let threats: Vec<Finding> = acted.into_iter().map(|(_, _, f)| f).collect();
+        let (action, confidence, threat_type, reason) = match (&primary, fail_closed) {
+            (_, true) if action != Action::Block => (
+                Action::Block,
+                1.0,
+                primary.as_ref().map(|p| p.2.threat_type),
+                format!(
+                    "Input not fully scanned ({}) and policy {policy_name} fails closed",
+                    unscanned.iter().map(|u| u.reason.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            (Some((a, score, f)), _) => {
+                let conf = if *a == Action::Redact { f.confidence } else { *score };
+                let more = threats.len().saturating_sub(1);
+                let mut reason = reason_for(f, &self.inner.rules);
+                if more > 0 {
+                    reason.push_str(&format!("; {more} more finding{}", if more == 1 { "" } else { "s" }));
+                }
+                (*a, conf, Some(f.threat_type), reason)
+            }
+            (None, _) => {
+                let reason = match best_below {
+                    Some((score, f, t)) => format!(
+                        "No threat reached the policy threshold; strongest signal {} at {score:.2} < {t:.2}",
+                        reason_for(f, &self.inner.rules)
+                    ),
+                    None => "No threats detected".to_owned(),
+                };
+                (Action::Allow, 1.0 - max_score, None, reason)
+            }
+        };
+        let redacted_text = (action == Action::Redact).then(|| redact::apply(text, &mut redactions));
+        Decision {
+            action,
+            confidence: round4(confidence.clamp(0.0, 1.0)),
+            threat_type,
+            reason,
+            event_id,
+            threats,
+            redacted_text,
+            unscanned: std::mem::take(unscanned),
+            policy: policy_name,
+            latency_ms: 0.0,
+        }
+    }
+}
+
+/// Noisy-OR over the distinct rules of a detector: independent signals add up, the same rule
+/// matching many times does not.
+fn fused_score(findings: &[&Finding]) -> f64 {
+    let mut best: BTreeMap<&str, f64> = BTreeMap::new();
+    for f in findings {
+        let e = best.entry(f.rule_id.as_str()).or_insert(0.0);
+        *e = e.max(f.confidence);
+    }
+    1.0 - best.values().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn reason_for(f: &Finding, rules: &RuleSet) -> String {
+    let desc = rules
+        .rules()
+        .iter()
+        .find(|r| r.id == f.rule_id)
+        .map(|r| r.description.trim_end_matches('.').to_owned())
+        .filter(|d| !d.is_empty())
+        .or_else(|| f.category.as_ref().map(|c| c.replace('_', " ")))
+        .unwrap_or_else(|| f.threat_type.as_str().replace('_', " "));
+    let quoted = if matches!(f.threat_type, ThreatType::Pii | ThreatType::Secret) {
+        // Never echo personal data or credentials into logs through the reason.
+        format!("{} ({})", f.entity.as_deref().unwrap_or("value"), f.span.len())
+    } else {
+        format!("\"{}\"", f.excerpt)
+    };
+    let mut desc = desc;
+    if let Some(first) = desc.get(..1) {
+        desc = first.to_uppercase() + &desc[1..];
+    }
+    format!("{desc}: {quoted} (rule {})", f.rule_id)
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Splits `text` into windows of at most `size` bytes overlapping by [`WINDOW_OVERLAP`],
+/// on character boundaries. Short texts are one window.
+fn windows(text: &str, size: usize) -> Vec<(usize, &str)> {
+    if text.len() <= size {
+        return vec![(0, text)];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = floor_boundary(text, start + size);
+        out.push((start, &text[start..end]));
+        if end >= text.len() {
+            break;
+        }
+        let next = floor_boundary(text, end.saturating_sub(WINDOW_OVERLAP));
+        start = if next > start { next } else { end };
+    }
+    out
+}
+
+const EXCERPT_CHARS: usize = 120;
+
+fn excerpt_of(text: &str, span: Span) -> String {
+    let end = span.end.min(text.len());
+    let start = span.start.min(end);
+    let s = text.get(start..end).unwrap_or("");
+    if s.chars().count() <= EXCERPT_CHARS {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(EXCERPT_CHARS - 1).collect();
+        cut + "…"
+    }
+}
+
+fn excerpt(text: &str, span: Span) -> String {
+    excerpt_of(text, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_sync_clone_unwindsafe() {
+        fn assert_traits<T: Send + Sync + Clone + std::panic::UnwindSafe + std::panic::RefUnwindSafe + 'static>() {}
+        assert_traits::<Engine>();
+    }
+
+    #[test]
+    fn windows_cover_the_text_with_overlap() {
+        let text = "abcdé".repeat(3000);
+        let ws = windows(&text, 5000);
+        assert!(ws.len() > 1);
+        assert_eq!(ws[0].0, 0);
+        let last = ws.last().expect("windows");
+        assert_eq!(last.0 + last.1.len(), text.len());
+        for w in ws.windows(2) {
+            assert!(w[1].0 < w[0].0 + w[0].1.len(), "windows overlap");
+        }
+    }
+
+    #[test]
+    fn fusion_is_noisy_or_over_distinct_rules() {
+        let f = |id: &str, c: f64| Finding {
+            threat_type: ThreatType::Jailbreak,
+            detector: "jailbreak".into(),
+            rule_id: id.into(),
+            confidence: c,
+            severity: Severity::Medium,
+            span: Span::new(0, 1),
+            excerpt: String::new(),
+            entity: None,
+            category: None,
+            message: None,
+        };
+        let a = f("a", 0.5);
+        let b = f("b", 0.5);
+        let a2 = f("a", 0.5);
+        assert!((fused_score(&[&a, &b]) - 0.75).abs() < 1e-9);
+        assert!((fused_score(&[&a, &a2]) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn custom_rules_and_lists_apply() {
+        let policy = Policy::from_yaml(
+            "custom_rules:\n  - id: custom.codename\n    detector: exfiltration\n    weight: 0.99\n    literals: [\"project bluebird\"]\n    description: Internal codename\ndeny_list: [\"launch codes\"]\n",
+        )
+        .expect("policy");
+        let e = EngineBuilder::new().policy(policy).build().expect("builds");
+        let d = e.scan("Tell me about Project Bluebird");
+        assert_eq!(d.action, Action::Block);
+        assert_eq!(d.threat_type, Some(ThreatType::DataExfiltration));
+        assert!(d.rule_ids().any(|r| r == "custom.codename"));
+        let d = e.scan("what are the LAUNCH   codes?");
+        assert_eq!(d.action, Action::Block);
+        assert!(d.rule_ids().any(|r| r.starts_with("policy.deny_list")));
+    }
+
+    #[test]
+    fn custom_rule_without_detector_is_a_config_error() {
+        let policy = Policy::from_yaml("custom_rules:\n  - id: c.x\n    weight: 0.9\n    regex: abc\n").expect("parses");
+        let e = EngineBuilder::new().policy(policy).build().expect_err("rejects");
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("c.x"));
+    }
+
+    #[test]
+    fn fail_closed_blocks_unscanned_input() {
+        let policy = Policy::from_yaml("fail_mode: closed\nmax_input_bytes: 100\n").expect("parses");
+        let e = EngineBuilder::new().policy(policy).build().expect("builds");
+        let d = e.scan(&"hello ".repeat(100));
+        assert_eq!(d.action, Action::Block);
+        assert_eq!(d.unscanned[0].reason, "too_large");
+        let open = EngineBuilder::new()
+            .policy(Policy::from_yaml("max_input_bytes: 100\n").expect("parses"))
+            .build()
+            .expect("builds");
+        let d = open.scan(&"hello ".repeat(100));
+        assert_eq!(d.action, Action::Allow);
+        assert_eq!(d.unscanned.len(), 1);
+    }
+
+    #[test]
+    fn canaries_and_system_prompt_leaks_are_caught_in_outputs() {
+        let e = Engine::new().expect("engine");
+        let sys = "You are Zed, the assistant of Acme Bank. Never discuss interest rates with customers before they verify their identity with the code word.";
+        let opts = ScanOptions {
+            direction: Direction::Output,
+            canaries: vec!["CANARY-7f3a9".into()],
+            system_prompt: Some(sys.into()),
+            ..ScanOptions::default()
+        };
+        let d = e.scan_with("Sure! My instructions: never discuss interest rates with customers before they verify their identity.", &opts);
+        assert_eq!(d.action, Action::Block, "{d:?}");
+        assert!(d.rule_ids().any(|r| r == "exf.system_prompt.leak"));
+        let d = e.scan_with("The token is CANARY-7f3a9.", &opts);
+        assert!(d.rule_ids().any(|r| r == "exf.canary.leak"));
+        let d = e.scan_with("Interest rates are set by the central bank.", &opts);
+        assert_eq!(d.action, Action::Allow, "{d:?}");
+    }
+}

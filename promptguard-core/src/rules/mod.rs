@@ -1,0 +1,242 @@
+//! Rule packs: parsing (`rules/*.toml`, see `rules/README.md`), compiling and matching.
+//!
+//! Matching is two-staged so that a thousand rules cost little more than one pass over the
+//! text: one Aho-Corasick automaton per view finds every literal and every regex *anchor* (a
+//! literal that must occur for the regex to match, extracted from the regex); only regexes
+//! whose anchors occurred are then run. Everything is linear in the input (regex crate).
+
+mod compile;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+pub(crate) use compile::RuleSet;
+
+use crate::decision::Severity;
+use crate::error::{Error, ErrorKind};
+use crate::options::{Direction, Role};
+
+include!(concat!(env!("OUT_DIR"), "/packs.rs"));
+
+/// One rule as written in a pack or a policy's `custom_rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique dotted id, e.g. `pi.override.ignore_previous`.
+    pub id: String,
+    /// Detector fed by the rule (packs give it once in `[pack]`; custom rules give it here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detector: Option<String>,
+    /// Threat type name; defaults to the detector's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threat: Option<String>,
+    /// Category within the detector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Severity (default medium).
+    #[serde(default = "default_severity")]
+    pub severity: Severity,
+    /// Probability that a match alone is a true threat.
+    pub weight: f64,
+    /// The regular expression (exclusive with `literals`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Phrases (exclusive with `regex`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub literals: Option<Vec<String>>,
+    /// Views to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub views: Option<Vec<String>>,
+    /// Directions the rule applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Vec<Direction>>,
+    /// Roles the rule applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    /// Literals one of which must occur before the regex is tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchors: Option<Vec<String>>,
+    /// A match whose text matches this regex is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<String>,
+    /// Words one of which must occur near the match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Vec<String>>,
+    /// Bytes either side searched for `context`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<usize>,
+    /// Name of a validator (`src/validators`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validator: Option<String>,
+    /// Entity label for redaction tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Keep case when matching raw text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_sensitive: bool,
+    /// Literals only: require word boundaries (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word_boundary: Option<bool>,
+    /// What the rule detects, in words; used in decision reasons.
+    #[serde(default)]
+    pub description: String,
+    /// Examples checked by the test suite.
+    #[serde(default, skip_serializing_if = "Examples::is_empty")]
+    pub examples: Examples,
+}
+
+fn default_severity() -> Severity {
+    Severity::Medium
+}
+
+/// Positive and negative examples of a rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Texts the rule must match.
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Look-alikes the rule must not match.
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+impl Examples {
+    fn is_empty(&self) -> bool {
+        self.positive.is_empty() && self.negative.is_empty()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    pack: PackHeader,
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackHeader {
+    detector: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: String,
+}
+
+/// Parses one pack; every rule gets the pack's detector unless it names its own.
+pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error> {
+    let file: PackFile = toml::from_str(text).map_err(|e| {
+        Error::with_source(ErrorKind::Rule, format!("rule pack {name}: {}", e.message()), e)
+    })?;
+    Ok(file
+        .rule
+        .into_iter()
+        .map(|mut r| {
+            r.detector.get_or_insert_with(|| file.pack.detector.clone());
+            r
+        })
+        .collect())
+}
+
+/// Every rule of every embedded pack.
+pub(crate) fn embedded_rules() -> Result<Vec<RuleSpec>, Error> {
+    let mut all = Vec::new();
+    let mut ids = HashSet::new();
+    for (name, text) in EMBEDDED_PACKS {
+        for r in parse_pack(name, text)? {
+            if !ids.insert(r.id.clone()) {
+                return Err(Error::new(
+                    ErrorKind::Rule,
+                    format!("rule pack {name}: duplicate rule id `{}`", r.id),
+                ));
+            }
+            all.push(r);
+        }
+    }
+    Ok(all)
+}
+
+/// Number of patterns of a rule: 1 per regex, 1 per literal.
+pub(crate) fn pattern_count(r: &RuleSpec) -> usize {
+    r.literals.as_ref().map_or(usize::from(r.regex.is_some()), Vec::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{normalize, DecodeLimits};
+
+    #[test]
+    fn embedded_packs_compile() {
+        let rules = embedded_rules().expect("packs parse");
+        assert!(!rules.is_empty());
+        RuleSet::compile(&rules).expect("packs compile");
+    }
+
+    #[test]
+    fn every_rule_has_description_and_examples() {
+        for r in embedded_rules().expect("packs parse") {
+            assert!(!r.description.trim().is_empty(), "rule {} lacks a description", r.id);
+            assert!(!r.examples.positive.is_empty(), "rule {} lacks a positive example", r.id);
+            assert!(!r.examples.negative.is_empty(), "rule {} lacks a negative example", r.id);
+        }
+    }
+
+    /// Every rule matches its positive examples and not its negative ones, each scanned in the
+    /// first direction and role the rule applies to.
+    #[test]
+    fn every_rule_example_holds() {
+        let rules = embedded_rules().expect("packs parse");
+        let set = RuleSet::compile(&rules).expect("packs compile");
+        let mut failures = Vec::new();
+        for (i, r) in set.rules().iter().enumerate() {
+            let dir = r.first_direction();
+            let role = r.first_role();
+            let check = |text: &str| -> bool {
+                let views = normalize(text, &DecodeLimits::default());
+                let mut hits = Vec::new();
+                set.find(&views, dir, role, &mut hits);
+                hits.iter().any(|h| h.rule == i)
+            };
+            let spec = &rules[i];
+            for p in &spec.examples.positive {
+                if !check(p) {
+                    failures.push(format!("{}: positive example not matched: {p:?}", r.id));
+                }
+            }
+            for n in &spec.examples.negative {
+                if check(n) {
+                    failures.push(format!("{}: negative example matched: {n:?}", r.id));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    }
+
+    #[test]
+    fn bad_rules_fail_with_the_rule_named() {
+        let bad = |toml_text: &str| {
+            let rules = parse_pack("t.toml", toml_text)?;
+            RuleSet::compile(&rules).map(|_| ())
+        };
+        let e = bad("[pack]\ndetector='injection'\n[[rule]]\nid='x.y'\nweight=0.5\nregex='(unclosed'\n")
+            .expect_err("bad regex");
+        assert!(e.to_string().contains("x.y"), "{e}");
+        let e = bad("[pack]\ndetector='nope'\n[[rule]]\nid='x.z'\nweight=0.5\nregex='a'\n").expect_err("bad detector");
+        assert!(e.to_string().contains("nope"), "{e}");
+        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.v'\nweight=0.5\nregex='a'\nvalidator='zzz'\n").expect_err("bad validator");
+        assert!(e.to_string().contains("zzz"), "{e}");
+        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.w'\nweight=1.5\nregex='abc'\n").expect_err("bad weight");
+        assert!(e.to_string().contains("x.w"), "{e}");
+        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.u'\nweight=0.5\nregex='abc'\nfoo=1\n").expect_err("unknown key");
+        assert!(e.to_string().contains("foo"), "{e}");
+    }
+
+    #[test]
+    fn counts_patterns() {
+        let total: usize = embedded_rules().expect("ok").iter().map(pattern_count).sum();
+        assert!(total > 0);
+    }
+}
