@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind};
 use crate::normalize::{normalize, DecodeLimits, ViewKind, Views};
 use crate::options::{Direction, Message, Role, ScanOptions};
 use crate::policy::{self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness};
+use crate::detectors::{CodeDetector, DetectorInput};
 use crate::redact;
 use crate::rules::{self, RuleSet};
 
@@ -94,9 +95,11 @@ impl EngineBuilder {
                     .map_err(|e| Error::new(ErrorKind::Config, format!("deny_list: {e}")))?,
             )
         };
+        let detectors = crate::detectors::build_all(self.policy.as_ref())?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 rules,
+                detectors,
                 policy: resolved,
                 allow,
                 deny,
@@ -110,6 +113,7 @@ impl EngineBuilder {
 #[derive(Debug)]
 struct Inner {
     rules: RuleSet,
+    detectors: Vec<Box<dyn CodeDetector>>,
     policy: ResolvedPolicy,
     allow: Vec<Regex>,
     deny: Option<AhoCorasick>,
@@ -287,6 +291,12 @@ impl Engine {
             self.inner.rules.find(&views, options.direction, role, &mut raw);
             hits.extend(raw.into_iter().map(|h| (h.rule, Span::new(h.span.start + offset, h.span.end + offset))));
             self.special_findings(window, offset, &views, options, &mut extra);
+            let input = DetectorInput { text: window, offset, views: &views, options };
+            for d in &self.inner.detectors {
+                if policy.detector(d.name()).is_some_and(|c| c.enabled) {
+                    d.scan(&input, &mut extra);
+                }
+            }
         }
         // One finding per rule and span; overlapping spans of one rule collapse to the first.
         hits.sort_by_key(|(r, s)| (*r, s.start, std::cmp::Reverse(s.end)));
@@ -482,7 +492,8 @@ impl Engine {
         let redacted_text = (action == Action::Redact).then(|| redact::apply(text, &mut redactions));
         Decision {
             action,
-            confidence: round4(confidence.clamp(0.0, 1.0)),
+            // Evidence never makes a decision certain: cap below 1.
+            confidence: round4(confidence.clamp(0.0, 0.999)),
             threat_type,
             reason,
             event_id,

@@ -71,6 +71,7 @@
 #![deny(missing_docs)]
 
 mod decision;
+mod detectors;
 mod engine;
 mod error;
 mod leak;

@@ -1,0 +1,41 @@
+//! Detectors written as code, for checks that rules cannot express (URL parsing and policy,
+//! CVE tables, ...). Rule-driven detectors need no code here: their packs feed the rule tier.
+//!
+//! A code detector gets the text of one window with its views and the scan options, and pushes
+//! findings at original byte offsets (add `input.offset` to offsets within `input.text`). It
+//! must not panic; the engine still catches a panic and reports the window as unscanned.
+
+use std::fmt::Debug;
+
+use crate::decision::Finding;
+use crate::error::Error;
+use crate::normalize::Views;
+use crate::options::ScanOptions;
+use crate::policy::Policy;
+
+/// What a code detector sees.
+#[derive(Debug)]
+pub(crate) struct DetectorInput<'a> {
+    /// The window of the original text being scanned.
+    pub text: &'a str,
+    /// Byte offset of `text` within the whole input.
+    pub offset: usize,
+    /// The normalised views of `text`.
+    pub views: &'a Views,
+    /// The scan's options.
+    pub options: &'a ScanOptions,
+}
+
+/// A detector implemented in code.
+pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
+    /// The detector name (one of [`crate::DETECTORS`]) whose policy settings apply.
+    fn name(&self) -> &'static str;
+    /// Pushes findings for `input`.
+    fn scan(&self, input: &DetectorInput<'_>, out: &mut Vec<Finding>);
+}
+
+/// Builds every code detector for a policy (the policy may configure them).
+pub(crate) fn build_all(_policy: Option<&Policy>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
+    let all: Vec<Box<dyn CodeDetector>> = Vec::new();
+    Ok(all)
+}

@@ -1,0 +1,72 @@
+//! Command-line arguments (clap only; behaviour lives in `commands/`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// promptguard: an explainable firewall for LLM prompts and responses.
+#[derive(Debug, Parser)]
+#[command(name = "promptguard", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a text (or JSONL on stdin) and print the decision as JSON.
+    Scan(ScanArgs),
+    /// Measure precision, recall, F1, FPR and latency on labelled JSONL datasets.
+    Eval(EvalArgs),
+}
+
+/// Engine selection shared by every command.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Preset: default, support_bot, code_assistant, rag_system, creative_writing, data_analysis
+    /// (also `preset:strictness`).
+    #[arg(long, short = 'p', default_value = "default")]
+    pub preset: String,
+    /// Strictness: strict, moderate or permissive.
+    #[arg(long, short = 's')]
+    pub strictness: Option<String>,
+    /// Policy file (YAML, JSON or TOML) merged over the preset.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Direction of the text: input (a prompt) or output (a model response).
+    #[arg(long, short = 'd', default_value = "input")]
+    pub direction: String,
+    /// Who wrote the text: user, system, assistant or tool (default: by direction).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Read JSONL on stdin (objects with a `text` field) and write one compact decision per line.
+    #[arg(long, conflicts_with = "text")]
+    pub jsonl: bool,
+    /// The text to scan; `-` reads all of stdin as one text.
+    #[arg(required_unless_present = "jsonl")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Labelled JSONL files (`text`, `label`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print up to N misclassified rows per file to stderr.
+    #[arg(long, default_value_t = 0)]
+    pub show_errors: usize,
+}

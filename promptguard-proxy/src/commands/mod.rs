@@ -1,0 +1,27 @@
+//! One module per subcommand.
+
+pub mod eval;
+pub mod scan;
+
+use anyhow::{Context, Result};
+use promptguard_core::{parse_preset_spec, Engine, EngineBuilder, Policy};
+
+use crate::cli::EngineArgs;
+
+/// Builds the engine the arguments describe.
+pub fn build_engine(args: &EngineArgs) -> Result<Engine> {
+    let (preset, spec_strictness) = parse_preset_spec(&args.preset)?;
+    let mut b = EngineBuilder::new();
+    b.preset(preset);
+    if let Some(s) = args.strictness.as_deref().map(str::parse).transpose()?.or(spec_strictness) {
+        b.strictness(s);
+    }
+    if let Some(path) = &args.policy {
+        b.policy(Policy::from_file(path)?);
+    }
+    let engine = b.build().context("cannot build the engine")?;
+    for w in engine.policy_warnings() {
+        eprintln!("promptguard: policy loosens its preset: {w}");
+    }
+    Ok(engine)
+}
