@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::normalize::{normalize, DecodeLimits, ViewKind, Views};
 use crate::options::{Direction, Message, Role, ScanOptions};
 use crate::policy::{self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness};
-use crate::detectors::{CodeDetector, DetectorInput};
+use crate::detectors::{BuildContext, CodeDetector, DetectorInput, MlMode};
 use crate::redact;
 use crate::rules::{self, RuleSet};
 
@@ -23,6 +24,8 @@ pub struct EngineBuilder {
     preset: Preset,
     strictness: Strictness,
     policy: Option<Policy>,
+    ml_mode: MlMode,
+    model_dir: Option<PathBuf>,
 }
 
 impl EngineBuilder {
@@ -46,6 +49,18 @@ impl EngineBuilder {
     /// Applies a policy over the preset.
     pub fn policy(&mut self, policy: Policy) -> &mut EngineBuilder {
         self.policy = Some(policy);
+        self
+    }
+
+    /// Sets how the ML tier runs: `off`, `cascade` (default) or `always`.
+    pub fn ml_mode(&mut self, mode: MlMode) -> &mut EngineBuilder {
+        self.ml_mode = mode;
+        self
+    }
+
+    /// Reads model files from `dir` instead of the default location.
+    pub fn model_dir(&mut self, dir: impl Into<PathBuf>) -> &mut EngineBuilder {
+        self.model_dir = Some(dir.into());
         self
     }
 
@@ -95,7 +110,11 @@ impl EngineBuilder {
                     .map_err(|e| Error::new(ErrorKind::Config, format!("deny_list: {e}")))?,
             )
         };
-        let detectors = crate::detectors::build_all(self.policy.as_ref())?;
+        let detectors = crate::detectors::build_all(&BuildContext {
+            policy: self.policy.as_ref(),
+            ml_mode: self.ml_mode,
+            model_dir: self.model_dir.as_deref(),
+        })?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 rules,
@@ -276,8 +295,7 @@ impl Engine {
             });
         }
         let scanned = &text[..limit];
-        let mut hits: Vec<(usize, Span)> = Vec::new();
-        let mut extra: Vec<Finding> = Vec::new();
+        let mut findings: Vec<Finding> = Vec::new();
         for (offset, window) in windows(scanned, policy.window_bytes) {
             let views = normalize(window, &self.inner.limits);
             if views.flags.decode_limited {
@@ -286,44 +304,52 @@ impl Engine {
                     span: Span::new(offset, offset + window.len()),
                 });
             }
-            let mut raw = Vec::new();
+            let mut hits = Vec::new();
             let role = options.effective_role();
-            self.inner.rules.find(&views, options.direction, role, &mut raw);
-            hits.extend(raw.into_iter().map(|h| (h.rule, Span::new(h.span.start + offset, h.span.end + offset))));
-            self.special_findings(window, offset, &views, options, &mut extra);
-            let input = DetectorInput { text: window, offset, views: &views, options };
+            self.inner.rules.find(&views, options.direction, role, &mut hits);
+            let mut local: Vec<Finding> = hits
+                .into_iter()
+                .map(|h| {
+                    let rule = &self.inner.rules.rules()[h.rule];
+                    let span = Span::new(h.span.start + offset, h.span.end + offset);
+                    Finding {
+                        threat_type: rule.threat,
+                        detector: rule.detector.to_owned(),
+                        rule_id: rule.id.clone(),
+                        confidence: rule.weight,
+                        severity: rule.severity,
+                        span,
+                        excerpt: excerpt(text, span),
+                        entity: rule.entity.clone(),
+                        category: rule.category.clone(),
+                        message: None,
+                    }
+                })
+                .collect();
+            self.special_findings(window, offset, &views, options, &mut local);
+            let mut extra = Vec::new();
+            let input = DetectorInput { text: window, offset, views: &views, options, prior: &local };
             for d in &self.inner.detectors {
                 if policy.detector(d.name()).is_some_and(|c| c.enabled) {
                     d.scan(&input, &mut extra);
                 }
             }
+            findings.extend(local);
+            findings.extend(extra);
         }
-        // One finding per rule and span; overlapping spans of one rule collapse to the first.
-        hits.sort_by_key(|(r, s)| (*r, s.start, std::cmp::Reverse(s.end)));
-        let mut findings: Vec<Finding> = Vec::with_capacity(hits.len());
-        let mut last: Option<(usize, Span)> = None;
-        for (r, span) in hits {
-            if let Some((lr, ls)) = last {
-                if lr == r && ls.overlaps(&span) {
+        // One finding per rule and span: overlapping spans of one rule (from several views or
+        // overlapping windows) collapse to the first.
+        findings.sort_by(|a, b| a.rule_id.cmp(&b.rule_id).then(a.span.start.cmp(&b.span.start)).then(b.span.end.cmp(&a.span.end)));
+        let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+        for f in findings {
+            if let Some(last) = kept.last() {
+                if last.rule_id == f.rule_id && last.span.overlaps(&f.span) {
                     continue;
                 }
             }
-            last = Some((r, span));
-            let rule = &self.inner.rules.rules()[r];
-            findings.push(Finding {
-                threat_type: rule.threat,
-                detector: rule.detector.to_owned(),
-                rule_id: rule.id.clone(),
-                confidence: rule.weight,
-                severity: rule.severity,
-                span,
-                excerpt: excerpt(text, span),
-                entity: rule.entity.clone(),
-                category: rule.category.clone(),
-                message: None,
-            });
+            kept.push(f);
         }
-        findings.extend(extra);
+        let mut findings = kept;
         if !self.inner.allow.is_empty() {
             let allowed: Vec<Span> = self
                 .inner

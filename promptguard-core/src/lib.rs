@@ -85,6 +85,7 @@ mod validators;
 use std::sync::LazyLock;
 
 pub use decision::{Action, Decision, Finding, Severity, Span, ThreatType, Unscanned};
+pub use detectors::MlMode;
 pub use engine::{ConversationDecision, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind};
 pub use normalize::{fold, normalize, DecodeLimits, NormalizeFlags, View, ViewKind, Views};

@@ -24,6 +24,32 @@ pub(crate) struct DetectorInput<'a> {
     pub views: &'a Views,
     /// The scan's options.
     pub options: &'a ScanOptions,
+    /// Findings of the rule tier in this window (for cascades: act only where rules are unsure).
+    pub prior: &'a [Finding],
+}
+
+/// How the ML tier runs (see `ML-NOTES.md` and the ML issue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MlMode {
+    /// Rules only.
+    Off,
+    /// Models score only what the rules leave unsure.
+    #[default]
+    Cascade,
+    /// Models score every text.
+    Always,
+}
+
+/// What building a code detector may depend on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BuildContext<'a> {
+    /// The user's policy, if any.
+    pub policy: Option<&'a Policy>,
+    /// How the ML tier runs.
+    pub ml_mode: MlMode,
+    /// Where model files are read from (`None`: the embedded/default location).
+    pub model_dir: Option<&'a std::path::Path>,
 }
 
 /// A detector implemented in code.
@@ -35,7 +61,7 @@ pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
 }
 
 /// Builds every code detector for a policy (the policy may configure them).
-pub(crate) fn build_all(_policy: Option<&Policy>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
+pub(crate) fn build_all(_ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
     let all: Vec<Box<dyn CodeDetector>> = Vec::new();
     Ok(all)
 }
