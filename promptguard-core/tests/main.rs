@@ -1,1 +1,5 @@
-mod smoke {}
+//! Integration tests of promptguard-core (one binary; a module per behaviour).
+
+mod api;
+mod corpus;
+mod properties;
