@@ -75,6 +75,7 @@ mod detectors;
 mod engine;
 mod error;
 mod leak;
+mod mcp;
 mod normalize;
 mod options;
 mod policy;
@@ -95,6 +96,8 @@ pub use policy::{
     RedactionStyle, ResolvedPolicy, Strictness, DETECTORS,
 };
 pub use redact::{mask, token_for};
+pub use mcp::{McpPolicy, PathRules, SqlRules, ToolCall, ToolPolicy};
+pub use policy::UrlPolicy;
 pub use rules::{Examples, RuleSpec};
 
 /// Number of patterns (regexes and literals) in the embedded rule packs.

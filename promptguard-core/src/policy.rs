@@ -224,6 +224,47 @@ pub struct Policy {
     /// How redactions are written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redaction: Option<RedactionStyle>,
+    /// URL policy of the `url` detector (allow/block lists, schemes, private addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urls: Option<UrlPolicy>,
+    /// Tool-call (MCP) policy used by [`crate::Engine::check_tool_call`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<crate::mcp::McpPolicy>,
+}
+
+/// The URL policy (`urls` section of a [`Policy`]). Every list is optional; with no policy the
+/// `url` detector flags dangerous schemes (`javascript:`, `data:text/html`, `file:`...),
+/// credentials in URLs, punycode homographs, and private or cloud-metadata addresses in tool
+/// texts and outputs, and leaves ordinary `https` links alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrlPolicy {
+    /// Only these domains (and their subdomains) may appear; empty: any domain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_domains: Vec<String>,
+    /// Domains (and their subdomains) that always violate the policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub block_domains: Vec<String>,
+    /// Networks (CIDR or single addresses) that IP hosts may be in; allowed private networks
+    /// are not reported as SSRF targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_cidrs: Vec<String>,
+    /// Networks (CIDR or single addresses) that IP hosts must not be in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub block_cidrs: Vec<String>,
+    /// Schemes that may appear (e.g. `[https, mailto]`); unset: every scheme but the dangerous ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_schemes: Option<Vec<String>>,
+    /// Allow `user:password@` in URLs (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+    /// Report private, loopback and metadata addresses in every text, not only in tool texts
+    /// and outputs (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_private_everywhere: Option<bool>,
+    /// Report hosts given as IP literals (default false: only as a weak signal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_ip_hosts: Option<bool>,
 }
 
 impl Policy {

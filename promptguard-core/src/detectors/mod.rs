@@ -5,6 +5,12 @@
 //! findings at original byte offsets (add `input.offset` to offsets within `input.text`). It
 //! must not panic; the engine still catches a panic and reports the window as unscanned.
 
+#[cfg(test)]
+mod corpus_tests;
+mod groundedness;
+mod powershell;
+mod url;
+
 use std::fmt::Debug;
 
 use crate::decision::Finding;
@@ -61,7 +67,11 @@ pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
 }
 
 /// Builds every code detector for a policy (the policy may configure them).
-pub(crate) fn build_all(_ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
-    let all: Vec<Box<dyn CodeDetector>> = Vec::new();
+pub(crate) fn build_all(ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
+    let mut all: Vec<Box<dyn CodeDetector>> = Vec::new();
+    all.push(Box::new(url::UrlDetector::new(ctx.policy.and_then(|p| p.urls.as_ref()))?));
+    all.push(Box::new(groundedness::GroundednessDetector::new()?));
+    all.push(Box::new(powershell::EncodedPowerShell::new(ctx.policy)?));
+    all.push(Box::new(crate::mcp::McpDetector::new(ctx.policy.and_then(|p| p.mcp.as_ref()))?));
     Ok(all)
 }
