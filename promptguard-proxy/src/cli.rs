@@ -18,6 +18,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Measure precision, recall, F1, FPR and latency on labelled JSONL datasets.
     Eval(EvalArgs),
+    /// Run the gateway: an OpenAI- and Anthropic-compatible proxy that scans every request and
+    /// response (point your SDK's base_url at it).
+    Serve(ServeArgs),
 }
 
 /// Engine selection shared by every command.
@@ -69,4 +72,17 @@ pub struct EvalArgs {
     /// Print up to N misclassified rows per file to stderr.
     #[arg(long, default_value_t = 0)]
     pub show_errors: usize,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080, or `listen` in the config).
+    #[arg(long, short = 'l', value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Config file (YAML), merged over the embedded defaults; PROMPTGUARD_CONFIG also works.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the embedded default configuration (YAML) and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
 }

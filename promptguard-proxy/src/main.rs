@@ -2,10 +2,12 @@
 //!
 //! `promptguard scan` prints one Decision (the stable JSON contract of DESIGN.md);
 //! `promptguard scan --jsonl` turns JSONL on stdin into one Decision per line;
-//! `promptguard eval FILE.jsonl...` measures detection on labelled data.
+//! `promptguard eval FILE.jsonl...` measures detection on labelled data;
+//! `promptguard serve` runs the gateway (see `serve/`).
 
 mod cli;
 mod commands;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Scan(args) => commands::scan::run(args),
         cli::Command::Eval(args) => commands::eval::run(args),
+        cli::Command::Serve(args) if args.print_default_config => {
+            print!("{}", serve::config::DEFAULT_YAML);
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,
