@@ -16,6 +16,7 @@ use crate::options::{Direction, Message, Role, ScanOptions};
 use crate::policy::{self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness};
 use crate::detectors::{BuildContext, CodeDetector, DetectorInput, MlMode};
 use crate::redact;
+use crate::vault::Vault;
 use crate::rules::{self, RuleSet};
 
 /// Builds an [`Engine`]: choose a preset, strictness and policy, then [`EngineBuilder::build`].
@@ -275,6 +276,17 @@ impl Engine {
         ConversationDecision { decision: overall, messages: per }
     }
 
+    /// Scans like [`Engine::scan_with`], but writes redactions as numbered placeholders kept in
+    /// `vault` (`[EMAIL_1]`), so that [`Vault::restore`] can put the values back into the
+    /// model's answer. Use one vault per conversation.
+    pub fn scan_reversible(&self, text: &str, options: &ScanOptions, vault: &mut Vault) -> Decision {
+        let mut d = self.scan_with(text, options);
+        if d.action == Action::Redact {
+            d.redacted_text = Some(vault.redact(text, &d.threats));
+        }
+        d
+    }
+
     fn detector_action(&self, f: &Finding) -> Option<Action> {
         self.inner
             .policy
@@ -424,7 +436,7 @@ impl Engine {
             by_detector.entry(f.detector.as_str()).or_default().push(f);
         }
         let mut acted: Vec<(Action, f64, Finding)> = Vec::new();
-        let mut redactions: Vec<(Span, String, ActionSetting)> = Vec::new();
+        let mut redactions: Vec<redact::Redaction> = Vec::new();
         let mut best_below: Option<(f64, &Finding, f64)> = None;
         let mut max_score: f64 = 0.0;
         for (detector, fs) in &by_detector {
@@ -454,7 +466,7 @@ impl Engine {
                             } else {
                                 ActionSetting::Redact
                             };
-                            redactions.push((f.span, redact::token_for(f), style));
+                            redactions.push((f.span, redact::token_for(f), style, f.confidence));
                             acted.push((Action::Redact, f.confidence, (*f).clone()));
                         }
                     }
@@ -683,6 +695,17 @@ mod tests {
         let e = EngineBuilder::new().policy(policy).build().expect_err("rejects");
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains("c.x"));
+    }
+
+    #[test]
+    fn reversible_redaction_restores_values() {
+        let e = Engine::new().expect("engine");
+        let mut vault = Vault::new();
+        let d = e.scan_reversible("Email me at jane.doe@example.com please", &ScanOptions::default(), &mut vault);
+        assert_eq!(d.action, Action::Redact);
+        let redacted = d.redacted_text.expect("redacted");
+        assert_eq!(redacted, "Email me at [EMAIL_1] please");
+        assert_eq!(vault.restore("I wrote to [EMAIL_1]."), "I wrote to jane.doe@example.com.");
     }
 
     #[test]

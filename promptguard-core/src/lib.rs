@@ -82,6 +82,7 @@ mod policy;
 mod redact;
 mod rules;
 mod validators;
+pub mod vault;
 
 use std::sync::LazyLock;
 
@@ -99,6 +100,7 @@ pub use redact::{mask, token_for};
 pub use mcp::{McpPolicy, PathRules, SqlRules, ToolCall, ToolPolicy};
 pub use policy::UrlPolicy;
 pub use rules::{Examples, RuleSpec};
+pub use vault::{ByteRestorer, Restorer, Vault};
 
 /// Number of patterns (regexes and literals) in the embedded rule packs.
 pub fn embedded_pattern_count() -> usize {

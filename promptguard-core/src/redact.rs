@@ -23,20 +23,32 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
-/// Applies redactions (span, token, style) to `text`. Overlapping spans merge into the first,
-/// widened to cover both, so no secret byte survives between two findings.
-pub(crate) fn apply(text: &str, redactions: &mut [(Span, String, ActionSetting)]) -> String {
-    redactions.sort_by_key(|(s, _, _)| (s.start, std::cmp::Reverse(s.end)));
-    let mut merged: Vec<(Span, &str, ActionSetting)> = Vec::new();
-    for (span, token, style) in redactions.iter() {
+/// One span to redact: where, with which token, how, and how sure the finding is.
+pub(crate) type Redaction = (Span, String, ActionSetting, f64);
+
+/// Applies redactions to `text`. Overlapping spans merge into one, widened to cover both so
+/// no secret byte survives between two findings, and written with the token of the most
+/// confident finding (a valid NHS number that also looks like a phone number stays an NHS
+/// number).
+pub(crate) fn apply(text: &str, redactions: &mut [Redaction]) -> String {
+    redactions.sort_by_key(|(s, _, _, _)| (s.start, std::cmp::Reverse(s.end)));
+    let mut merged: Vec<(Span, &str, ActionSetting, f64)> = Vec::new();
+    for (span, token, style, conf) in redactions.iter() {
         match merged.last_mut() {
-            Some((last, _, _)) if last.overlaps(span) => last.end = last.end.max(span.end),
-            _ => merged.push((*span, token.as_str(), *style)),
+            Some(last) if last.0.overlaps(span) => {
+                last.0.end = last.0.end.max(span.end);
+                if *conf > last.3 {
+                    last.1 = token.as_str();
+                    last.2 = *style;
+                    last.3 = *conf;
+                }
+            }
+            _ => merged.push((*span, token.as_str(), *style, *conf)),
         }
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (span, token, style) in merged {
+    for (span, token, style, _) in merged {
         let (s, e) = (span.start.min(text.len()), span.end.min(text.len()));
         if s < at || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             continue;
@@ -59,8 +71,8 @@ mod tests {
     #[test]
     fn tokens_and_masks() {
         let mut r = vec![
-            (Span::new(10, 21), "[SSN_REDACTED]".to_string(), ActionSetting::Redact),
-            (Span::new(26, 39), "[EMAIL_REDACTED]".to_string(), ActionSetting::Mask),
+            (Span::new(10, 21), "[SSN_REDACTED]".to_string(), ActionSetting::Redact, 0.9),
+            (Span::new(26, 39), "[EMAIL_REDACTED]".to_string(), ActionSetting::Mask, 0.9),
         ];
         let text = "My SSN is 123-45-6789 and a@example.com ok";
         assert_eq!(apply(text, &mut r), "My SSN is [SSN_REDACTED] and *********.com ok");
@@ -70,9 +82,9 @@ mod tests {
     #[test]
     fn overlapping_spans_merge() {
         let mut r = vec![
-            (Span::new(0, 5), "[A_REDACTED]".to_string(), ActionSetting::Redact),
-            (Span::new(3, 8), "[B_REDACTED]".to_string(), ActionSetting::Redact),
+            (Span::new(0, 5), "[A_REDACTED]".to_string(), ActionSetting::Redact, 0.6),
+            (Span::new(3, 8), "[B_REDACTED]".to_string(), ActionSetting::Redact, 0.9),
         ];
-        assert_eq!(apply("abcdefghij", &mut r), "[A_REDACTED]ij");
+        assert_eq!(apply("abcdefghij", &mut r), "[B_REDACTED]ij");
     }
 }

@@ -2,4 +2,5 @@
 
 mod api;
 mod corpus;
+mod evasion;
 mod properties;

@@ -280,11 +280,14 @@ impl RuleSet {
                 return Err(rule_err(id, "empty `direction` or `roles` list"));
             }
             // Register patterns with every view group the rule runs on.
-            let anchors = match (&pattern, &spec.anchors) {
+            let anchors: Option<Vec<String>> = match (&pattern, &spec.anchors) {
                 (Pattern::Regex { .. }, Some(a)) if !a.is_empty() => Some(a.iter().map(|s| s.to_lowercase()).collect()),
                 (Pattern::Regex { .. }, _) => extract_anchors(&ascii_word_boundaries(spec.regex.as_deref().unwrap_or(""))),
                 _ => None,
             };
+            // The literal automaton folds ASCII case only: a case-insensitive regex on raw text
+            // with non-ASCII anchors (Cyrillic capitals...) must not be gated by them.
+            let anchors = anchors.filter(|a| !(case_insensitive && a.iter().any(|s| !s.is_ascii())));
             for (kind, targets, unanchored) in &mut per_view {
                 if !views.contains(kind) {
                     continue;

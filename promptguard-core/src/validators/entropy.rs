@@ -93,17 +93,24 @@ pub fn is_hex_digest(s: &str) -> bool {
 /// entropy ≥ 3.0 bits/char.
 pub fn secret_value(s: &str) -> bool {
     let v = unquote(s);
-    if v.len() < 16 || v.len() > 512 || v.contains(char::is_whitespace) || is_placeholder(v) {
+    if v.len() < 16 || v.len() > 512 || v.contains(char::is_whitespace) || is_placeholder(v) || v.contains("://") {
         return false;
     }
-    shannon_entropy(v) >= 3.0
+    // Words and identifiers (`some_long_name`, `MyServiceClass`) are not secrets: ask for a
+    // digit, or upper and lower case both frequent as in random base62.
+    let n = v.len();
+    let upper = v.bytes().filter(u8::is_ascii_uppercase).count();
+    let lower = v.bytes().filter(u8::is_ascii_lowercase).count();
+    let has_digit = v.bytes().any(|b| b.is_ascii_digit());
+    let random_case = upper * 4 >= n && lower * 4 >= n;
+    (has_digit || random_case) && shannon_entropy(v) >= 3.0
 }
 
 /// A password value (`password=...`, `pwd: ...`): 6–128 characters, no placeholder markers,
 /// and either a digit mixed with letters or at least three character classes; entropy ≥ 2.2.
 pub fn password_value(s: &str) -> bool {
     let v = unquote(s);
-    if v.len() < 6 || v.len() > 128 || v.contains(char::is_whitespace) || is_placeholder(v) {
+    if v.len() < 6 || v.len() > 128 || v.contains(char::is_whitespace) || is_placeholder(v) || v.contains("://") {
         return false;
     }
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
@@ -213,7 +220,8 @@ mod tests {
     fn generic_secret_values() {
         for ok in [
             "\"abcd1234abcd1234abcd1234ABCD1234ABCD1234--__\"",
-            "abcdefghijabcdefghijabcd",
+            "abcd1234abcd1234abcd1234",
+            "Zq8vRpLxTmWnKsBdFhJaYcUe",
             "'1234567890abcdef1234567890abcdef1234567890abcdef'",
             "s3cr3tK3yV4lu3_9f8a7b6c",
         ] {
@@ -228,6 +236,9 @@ mod tests {
             "aaaaaaaaaaaaaaaaaaaaaaaa",
             "YOUR_API_KEY_HERE_PLEASE",
             "MY_SERVICE_API_KEY_ENV",
+            "some_really_long_identifier_name",
+            "MyServiceClassNameProvider",
+            "https://example.com/a1b2c3d4e5f6",
         ] {
             assert!(!secret_value(bad), "{bad}");
         }
