@@ -6,7 +6,8 @@ use std::fs;
 use std::path::PathBuf;
 
 fn main() {
-    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("rules");
+    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut packs: Vec<PathBuf> = fs::read_dir(&dir)
         .expect("rules/ exists")
@@ -17,8 +18,16 @@ fn main() {
     let mut out = String::from("/// Every embedded rule pack: (file name, contents).\npub(crate) static EMBEDDED_PACKS: &[(&str, &str)] = &[\n");
     for p in &packs {
         println!("cargo:rerun-if-changed={}", p.display());
-        let name = p.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", p.display().to_string()).expect("write to string");
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 file name");
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            p.display().to_string()
+        )
+        .expect("write to string");
     }
     out.push_str("];\n");
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("packs.rs");

@@ -20,7 +20,9 @@ fn short(c: &mut Criterion) {
     let mut g = c.benchmark_group("rules/short_prompt");
     for (name, text) in [("benign", SHORT_PROMPT), ("attack", SHORT_ATTACK)] {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| b.iter(|| engine.scan(black_box(t))));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| engine.scan(black_box(t)))
+        });
     }
     g.finish();
 }
@@ -37,7 +39,7 @@ fn document(c: &mut Criterion) {
 fn build(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
-    g.bench_function("build", |b| b.iter(|| rules_engine()));
+    g.bench_function("build", |b| b.iter(rules_engine));
     g.finish();
 }
 

@@ -315,7 +315,12 @@ mod tests {
         assert_eq!(v["threats"][0]["span"], serde_json::json!([0, 32]));
         assert_eq!(v["threats"][0]["severity"], "high");
         assert!(v["redacted_text"].is_null());
-        let keys: Vec<&str> = v.as_object().expect("object").keys().map(|k| k.as_str()).collect();
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
         for k in [
             "decision",
             "confidence",

@@ -10,14 +10,16 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 
 use crate::decision::{Action, Decision, Finding, Severity, Span, ThreatType, Unscanned};
+use crate::detectors::{BuildContext, CodeDetector, DetectorInput, MlMode};
 use crate::error::{Error, ErrorKind};
 use crate::normalize::{normalize, DecodeLimits, ViewKind, Views};
 use crate::options::{Direction, Message, Role, ScanOptions};
-use crate::policy::{self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness};
-use crate::detectors::{BuildContext, CodeDetector, DetectorInput, MlMode};
+use crate::policy::{
+    self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness,
+};
 use crate::redact;
-use crate::vault::Vault;
 use crate::rules::{self, RuleSet};
+use crate::vault::Vault;
 
 /// Builds an [`Engine`]: choose a preset, strictness and policy, then [`EngineBuilder::build`].
 #[derive(Debug, Clone, Default)]
@@ -74,10 +76,16 @@ impl EngineBuilder {
         if let Some(p) = &self.policy {
             for r in &p.custom_rules {
                 if r.detector.is_none() {
-                    return Err(Error::config(format!("custom rule `{}` needs a `detector`", r.id)));
+                    return Err(Error::config(format!(
+                        "custom rule `{}` needs a `detector`",
+                        r.id
+                    )));
                 }
                 if specs.iter().any(|s| s.id == r.id) || !custom_ids.insert(r.id.clone()) {
-                    return Err(Error::config(format!("custom rule id `{}` is already taken", r.id)));
+                    return Err(Error::config(format!(
+                        "custom rule id `{}` is already taken",
+                        r.id
+                    )));
                 }
                 specs.push(r.clone());
             }
@@ -91,7 +99,11 @@ impl EngineBuilder {
                 RegexBuilder::new(a)
                     .case_insensitive(true)
                     .build()
-                    .map_err(|e| Error::config(format!("allow_list pattern `{a}` is not a valid regex: {e}")))
+                    .map_err(|e| {
+                        Error::config(format!(
+                            "allow_list pattern `{a}` is not a valid regex: {e}"
+                        ))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let deny_phrases: Vec<String> = self
@@ -218,7 +230,14 @@ impl Engine {
             .iter()
             .map(|m| {
                 let direction = Direction::Input;
-                self.scan_with(&m.content, &ScanOptions { direction, role: Some(m.role), ..ScanOptions::default() })
+                self.scan_with(
+                    &m.content,
+                    &ScanOptions {
+                        direction,
+                        role: Some(m.role),
+                        ..ScanOptions::default()
+                    },
+                )
             })
             .collect();
         let user_turns: Vec<&str> = messages
@@ -247,7 +266,9 @@ impl Engine {
             }
         }
         let mut overall = match per.iter().max_by(|a, b| {
-            a.action.cmp(&b.action).then(a.confidence.total_cmp(&b.confidence))
+            a.action
+                .cmp(&b.action)
+                .then(a.confidence.total_cmp(&b.confidence))
         }) {
             Some(d) => d.clone(),
             None => self.scan(""),
@@ -273,13 +294,21 @@ impl Engine {
         overall.unscanned = unscanned;
         overall.redacted_text = None;
         overall.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        ConversationDecision { decision: overall, messages: per }
+        ConversationDecision {
+            decision: overall,
+            messages: per,
+        }
     }
 
     /// Scans like [`Engine::scan_with`], but writes redactions as numbered placeholders kept in
     /// `vault` (`[EMAIL_1]`), so that [`Vault::restore`] can put the values back into the
     /// model's answer. Use one vault per conversation.
-    pub fn scan_reversible(&self, text: &str, options: &ScanOptions, vault: &mut Vault) -> Decision {
+    pub fn scan_reversible(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        vault: &mut Vault,
+    ) -> Decision {
         let mut d = self.scan_with(text, options);
         if d.action == Action::Redact {
             d.redacted_text = Some(vault.redact(text, &d.threats));
@@ -318,7 +347,9 @@ impl Engine {
             }
             let mut hits = Vec::new();
             let role = options.effective_role();
-            self.inner.rules.find(&views, options.direction, role, &mut hits);
+            self.inner
+                .rules
+                .find(&views, options.direction, role, &mut hits);
             let mut local: Vec<Finding> = hits
                 .into_iter()
                 .map(|h| {
@@ -340,7 +371,13 @@ impl Engine {
                 .collect();
             self.special_findings(window, offset, &views, options, &mut local);
             let mut extra = Vec::new();
-            let input = DetectorInput { text: window, offset, views: &views, options, prior: &local };
+            let input = DetectorInput {
+                text: window,
+                offset,
+                views: &views,
+                options,
+                prior: &local,
+            };
             for d in &self.inner.detectors {
                 if policy.detector(d.name()).is_some_and(|c| c.enabled) {
                     d.scan(&input, &mut extra);
@@ -351,7 +388,12 @@ impl Engine {
         }
         // One finding per rule and span: overlapping spans of one rule (from several views or
         // overlapping windows) collapse to the first.
-        findings.sort_by(|a, b| a.rule_id.cmp(&b.rule_id).then(a.span.start.cmp(&b.span.start)).then(b.span.end.cmp(&a.span.end)));
+        findings.sort_by(|a, b| {
+            a.rule_id
+                .cmp(&b.rule_id)
+                .then(a.span.start.cmp(&b.span.start))
+                .then(b.span.end.cmp(&a.span.end))
+        });
         let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
         for f in findings {
             if let Some(last) = kept.last() {
@@ -369,31 +411,52 @@ impl Engine {
                 .iter()
                 .flat_map(|re| re.find_iter(scanned).map(|m| Span::new(m.start(), m.end())))
                 .collect();
-            findings.retain(|f| !allowed.iter().any(|a| a.start <= f.span.start && f.span.end <= a.end));
+            findings.retain(|f| {
+                !allowed
+                    .iter()
+                    .any(|a| a.start <= f.span.start && f.span.end <= a.end)
+            });
         }
         (findings, unscanned)
     }
 
     /// Findings that are not rule matches: hidden tag text, deny-list phrases, canaries and
     /// system-prompt leaks.
-    fn special_findings(&self, window: &str, offset: usize, views: &Views, options: &ScanOptions, out: &mut Vec<Finding>) {
+    fn special_findings(
+        &self,
+        window: &str,
+        offset: usize,
+        views: &Views,
+        options: &ScanOptions,
+        out: &mut Vec<Finding>,
+    ) {
         let whole = Span::new(offset, offset + window.len());
-        let mk = |threat, detector: &str, id: &str, conf, severity, span: Span, category: &str| Finding {
-            threat_type: threat,
-            detector: detector.into(),
-            rule_id: id.into(),
-            confidence: conf,
-            severity,
-            span,
-            excerpt: excerpt_of(window, Span::new(span.start - offset, span.end - offset)),
-            entity: None,
-            category: Some(category.into()),
-            message: None,
+        let mk = |threat, detector: &str, id: &str, conf, severity, span: Span, category: &str| {
+            Finding {
+                threat_type: threat,
+                detector: detector.into(),
+                rule_id: id.into(),
+                confidence: conf,
+                severity,
+                span,
+                excerpt: excerpt_of(window, Span::new(span.start - offset, span.end - offset)),
+                entity: None,
+                category: Some(category.into()),
+                message: None,
+            }
         };
         if let Some(tag) = &views.flags.tag_text {
             // Emoji flags use a few tag characters; whole hidden sentences are smuggling.
             if tag.chars().count() >= 8 && tag.contains(' ') {
-                out.push(mk(ThreatType::PromptInjection, "injection", "pi.smuggling.unicode_tags", 0.9, Severity::High, whole, "instruction_smuggling"));
+                out.push(mk(
+                    ThreatType::PromptInjection,
+                    "injection",
+                    "pi.smuggling.unicode_tags",
+                    0.9,
+                    Severity::High,
+                    whole,
+                    "instruction_smuggling",
+                ));
             }
         }
         if let Some(deny) = &self.inner.deny {
@@ -402,7 +465,15 @@ impl Engine {
                     let s = v.original_span(m.start(), m.end());
                     let span = Span::new(s.start + offset, s.end + offset);
                     let phrase = &self.inner.deny_phrases[m.pattern().as_usize()];
-                    let mut f = mk(ThreatType::PromptInjection, "injection", &format!("policy.deny_list.{}", m.pattern().as_usize()), 1.0, Severity::High, span, "deny_list");
+                    let mut f = mk(
+                        ThreatType::PromptInjection,
+                        "injection",
+                        &format!("policy.deny_list.{}", m.pattern().as_usize()),
+                        1.0,
+                        Severity::High,
+                        span,
+                        "deny_list",
+                    );
                     f.threat_type = ThreatType::PromptInjection;
                     f.excerpt = format!("{} (deny-list phrase \"{phrase}\")", f.excerpt);
                     out.push(f);
@@ -413,7 +484,15 @@ impl Engine {
             for canary in options.canaries.iter().filter(|c| c.len() >= 4) {
                 for (i, _) in window.match_indices(canary.as_str()) {
                     let span = Span::new(offset + i, offset + i + canary.len());
-                    out.push(mk(ThreatType::DataExfiltration, "exfiltration", "exf.canary.leak", 0.99, Severity::Critical, span, "canary_leak"));
+                    out.push(mk(
+                        ThreatType::DataExfiltration,
+                        "exfiltration",
+                        "exf.canary.leak",
+                        0.99,
+                        Severity::Critical,
+                        span,
+                        "canary_leak",
+                    ));
                 }
             }
             if let Some(sp) = options.system_prompt.as_deref() {
@@ -421,7 +500,15 @@ impl Engine {
                     if let Some((s, e)) = crate::leak::longest_shared_run(sp, &v.text) {
                         let o = v.original_span(s, e);
                         let span = Span::new(o.start + offset, o.end + offset);
-                        out.push(mk(ThreatType::DataExfiltration, "exfiltration", "exf.system_prompt.leak", 0.95, Severity::High, span, "system_prompt_leak"));
+                        out.push(mk(
+                            ThreatType::DataExfiltration,
+                            "exfiltration",
+                            "exf.system_prompt.leak",
+                            0.95,
+                            Severity::High,
+                            span,
+                            "system_prompt_leak",
+                        ));
                     }
                 }
             }
@@ -429,7 +516,13 @@ impl Engine {
     }
 
     /// Policy over findings: per-detector fusion, thresholds, actions, redaction.
-    fn decide(&self, text: &str, findings: Vec<Finding>, unscanned: &mut Vec<Unscanned>, event_id: String) -> Decision {
+    fn decide(
+        &self,
+        text: &str,
+        findings: Vec<Finding>,
+        unscanned: &mut Vec<Unscanned>,
+        event_id: String,
+    ) -> Decision {
         let policy = &self.inner.policy;
         let mut by_detector: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         for f in &findings {
@@ -440,7 +533,9 @@ impl Engine {
         let mut best_below: Option<(f64, &Finding, f64)> = None;
         let mut max_score: f64 = 0.0;
         for (detector, fs) in &by_detector {
-            let Some(cfg) = policy.detector(detector) else { continue };
+            let Some(cfg) = policy.detector(detector) else {
+                continue;
+            };
             let score = fused_score(fs);
             max_score = max_score.max(score);
             if !cfg.enabled || cfg.action == ActionSetting::Allow {
@@ -450,7 +545,12 @@ impl Engine {
             if data {
                 let mut count = 0;
                 for f in fs {
-                    let entity_action = f.entity.as_ref().and_then(|e| cfg.entities.get(e)).copied().unwrap_or(cfg.action);
+                    let entity_action = f
+                        .entity
+                        .as_ref()
+                        .and_then(|e| cfg.entities.get(e))
+                        .copied()
+                        .unwrap_or(cfg.action);
                     if f.confidence < cfg.threshold || entity_action == ActionSetting::Allow {
                         if best_below.is_none_or(|(c, _, _)| f.confidence > c) {
                             best_below = Some((f.confidence, f, cfg.threshold));
@@ -459,9 +559,13 @@ impl Engine {
                     }
                     count += 1;
                     match entity_action {
-                        ActionSetting::Block => acted.push((Action::Block, f.confidence, (*f).clone())),
+                        ActionSetting::Block => {
+                            acted.push((Action::Block, f.confidence, (*f).clone()))
+                        }
                         a => {
-                            let style = if a == ActionSetting::Mask || policy.redaction == RedactionStyle::Mask {
+                            let style = if a == ActionSetting::Mask
+                                || policy.redaction == RedactionStyle::Mask
+                            {
                                 ActionSetting::Mask
                             } else {
                                 ActionSetting::Redact
@@ -472,10 +576,16 @@ impl Engine {
                     }
                 }
                 if cfg.bulk_block.is_some_and(|n| count >= n) {
-                    if let Some(top) = fs.iter().max_by(|a, b| a.confidence.total_cmp(&b.confidence)) {
+                    if let Some(top) = fs
+                        .iter()
+                        .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+                    {
                         let mut f = (*top).clone();
                         f.rule_id = format!("{detector}.bulk");
-                        f.excerpt = format!("{count} {detector} findings (bulk limit {})", cfg.bulk_block.unwrap_or(0));
+                        f.excerpt = format!(
+                            "{count} {detector} findings (bulk limit {})",
+                            cfg.bulk_block.unwrap_or(0)
+                        );
                         acted.push((Action::Block, score, f));
                     }
                 }
@@ -484,16 +594,27 @@ impl Engine {
                 for f in fs {
                     acted.push((action, score, (*f).clone()));
                 }
-            } else if let Some(top) = fs.iter().max_by(|a, b| a.confidence.total_cmp(&b.confidence)) {
+            } else if let Some(top) = fs
+                .iter()
+                .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+            {
                 if best_below.is_none_or(|(c, _, _)| score > c) {
                     best_below = Some((score, top, cfg.threshold));
                 }
             }
         }
         let fail_closed = policy.fail_mode == FailMode::Closed && !unscanned.is_empty();
-        let action = acted.iter().map(|(a, _, _)| *a).max().unwrap_or(Action::Allow);
+        let action = acted
+            .iter()
+            .map(|(a, _, _)| *a)
+            .max()
+            .unwrap_or(Action::Allow);
         // Strongest first: by action, then by the detector's score, then by the rule's weight.
-        acted.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(b.2.confidence.total_cmp(&a.2.confidence)));
+        acted.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(b.2.confidence.total_cmp(&a.2.confidence))
+        });
         let policy_name = policy.name();
         let primary = acted.first().cloned();
         let threats: Vec<Finding> = acted.into_iter().map(|(_, _, f)| f).collect();
@@ -504,15 +625,26 @@ impl Engine {
                 primary.as_ref().map(|p| p.2.threat_type),
                 format!(
                     "Input not fully scanned ({}) and policy {policy_name} fails closed",
-                    unscanned.iter().map(|u| u.reason.as_str()).collect::<Vec<_>>().join(", ")
+                    unscanned
+                        .iter()
+                        .map(|u| u.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ),
             (Some((a, score, f)), _) => {
-                let conf = if *a == Action::Redact { f.confidence } else { *score };
+                let conf = if *a == Action::Redact {
+                    f.confidence
+                } else {
+                    *score
+                };
                 let more = threats.len().saturating_sub(1);
                 let mut reason = reason_for(f, &self.inner.rules);
                 if more > 0 {
-                    reason.push_str(&format!("; {more} more finding{}", if more == 1 { "" } else { "s" }));
+                    reason.push_str(&format!(
+                        "; {more} more finding{}",
+                        if more == 1 { "" } else { "s" }
+                    ));
                 }
                 (*a, conf, Some(f.threat_type), reason)
             }
@@ -527,7 +659,8 @@ impl Engine {
                 (Action::Allow, 1.0 - max_score, None, reason)
             }
         };
-        let redacted_text = (action == Action::Redact).then(|| redact::apply(text, &mut redactions));
+        let redacted_text =
+            (action == Action::Redact).then(|| redact::apply(text, &mut redactions));
         Decision {
             action,
             // Evidence never makes a decision certain: cap below 1.
@@ -552,7 +685,9 @@ fn fused_score(findings: &[&Finding]) -> f64 {
         let e = best.entry(f.rule_id.as_str()).or_insert(0.0);
         *e = e.max(f.confidence);
     }
-    1.0 - best.values().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+    1.0 - best
+        .values()
+        .fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
 }
 
 fn round4(x: f64) -> f64 {
@@ -570,7 +705,11 @@ fn reason_for(f: &Finding, rules: &RuleSet) -> String {
         .unwrap_or_else(|| f.threat_type.as_str().replace('_', " "));
     let quoted = if matches!(f.threat_type, ThreatType::Pii | ThreatType::Secret) {
         // Never echo personal data or credentials into logs through the reason.
-        format!("{} ({})", f.entity.as_deref().unwrap_or("value"), f.span.len())
+        format!(
+            "{} ({})",
+            f.entity.as_deref().unwrap_or("value"),
+            f.span.len()
+        )
     } else {
         format!("\"{}\"", f.excerpt)
     };
@@ -635,7 +774,10 @@ mod tests {
 
     #[test]
     fn engine_is_send_sync_clone_unwindsafe() {
-        fn assert_traits<T: Send + Sync + Clone + std::panic::UnwindSafe + std::panic::RefUnwindSafe + 'static>() {}
+        fn assert_traits<
+            T: Send + Sync + Clone + std::panic::UnwindSafe + std::panic::RefUnwindSafe + 'static,
+        >() {
+        }
         assert_traits::<Engine>();
     }
 
@@ -691,8 +833,13 @@ mod tests {
 
     #[test]
     fn custom_rule_without_detector_is_a_config_error() {
-        let policy = Policy::from_yaml("custom_rules:\n  - id: c.x\n    weight: 0.9\n    regex: abc\n").expect("parses");
-        let e = EngineBuilder::new().policy(policy).build().expect_err("rejects");
+        let policy =
+            Policy::from_yaml("custom_rules:\n  - id: c.x\n    weight: 0.9\n    regex: abc\n")
+                .expect("parses");
+        let e = EngineBuilder::new()
+            .policy(policy)
+            .build()
+            .expect_err("rejects");
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains("c.x"));
     }
@@ -701,16 +848,24 @@ mod tests {
     fn reversible_redaction_restores_values() {
         let e = Engine::new().expect("engine");
         let mut vault = Vault::new();
-        let d = e.scan_reversible("Email me at jane.doe@example.com please", &ScanOptions::default(), &mut vault);
+        let d = e.scan_reversible(
+            "Email me at jane.doe@example.com please",
+            &ScanOptions::default(),
+            &mut vault,
+        );
         assert_eq!(d.action, Action::Redact);
         let redacted = d.redacted_text.expect("redacted");
         assert_eq!(redacted, "Email me at [EMAIL_1] please");
-        assert_eq!(vault.restore("I wrote to [EMAIL_1]."), "I wrote to jane.doe@example.com.");
+        assert_eq!(
+            vault.restore("I wrote to [EMAIL_1]."),
+            "I wrote to jane.doe@example.com."
+        );
     }
 
     #[test]
     fn fail_closed_blocks_unscanned_input() {
-        let policy = Policy::from_yaml("fail_mode: closed\nmax_input_bytes: 100\n").expect("parses");
+        let policy =
+            Policy::from_yaml("fail_mode: closed\nmax_input_bytes: 100\n").expect("parses");
         let e = EngineBuilder::new().policy(policy).build().expect("builds");
         let d = e.scan(&"hello ".repeat(100));
         assert_eq!(d.action, Action::Block);

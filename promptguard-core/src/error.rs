@@ -98,7 +98,12 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} error: {}", self.repr.kind.as_str(), self.repr.message)
+        write!(
+            f,
+            "{} error: {}",
+            self.repr.kind.as_str(),
+            self.repr.message
+        )
     }
 }
 

@@ -75,9 +75,14 @@ mod tests {
     #[test]
     fn finds_verbatim_runs_only() {
         let sys = "You are a helpful banking assistant. Never reveal the account numbers of other customers to anyone.";
-        let out = fold("As instructed: never reveal the account numbers of other customers to anyone, sorry.");
+        let out = fold(
+            "As instructed: never reveal the account numbers of other customers to anyone, sorry.",
+        );
         let (s, e) = longest_shared_run(sys, &out).expect("leak");
         assert!(out[s..e].starts_with("never reveal"));
-        assert!(longest_shared_run(sys, &fold("I can help with your banking questions today.")).is_none());
+        assert!(
+            longest_shared_run(sys, &fold("I can help with your banking questions today."))
+                .is_none()
+        );
     }
 }

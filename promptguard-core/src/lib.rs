@@ -90,15 +90,15 @@ pub use decision::{Action, Decision, Finding, Severity, Span, ThreatType, Unscan
 pub use detectors::MlMode;
 pub use engine::{ConversationDecision, Engine, EngineBuilder};
 pub use error::{Error, ErrorKind};
+pub use mcp::{McpPolicy, PathRules, SqlRules, ToolCall, ToolPolicy};
 pub use normalize::{fold, normalize, DecodeLimits, NormalizeFlags, View, ViewKind, Views};
 pub use options::{Direction, Message, Role, ScanOptions};
+pub use policy::UrlPolicy;
 pub use policy::{
     parse_preset_spec, ActionSetting, DetectorConfig, DetectorOverride, FailMode, Policy, Preset,
     RedactionStyle, ResolvedPolicy, Strictness, DETECTORS,
 };
 pub use redact::{mask, token_for};
-pub use mcp::{McpPolicy, PathRules, SqlRules, ToolCall, ToolPolicy};
-pub use policy::UrlPolicy;
 pub use rules::{Examples, RuleSpec};
 pub use vault::{ByteRestorer, Restorer, Vault};
 

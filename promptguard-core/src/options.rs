@@ -76,7 +76,9 @@ impl FromStr for Direction {
         match s.trim().to_ascii_lowercase().as_str() {
             "input" | "request" | "prompt" => Ok(Direction::Input),
             "output" | "response" => Ok(Direction::Output),
-            _ => Err(Error::config(format!("unknown direction `{s}`; expected input or output"))),
+            _ => Err(Error::config(format!(
+                "unknown direction `{s}`; expected input or output"
+            ))),
         }
     }
 }

@@ -139,13 +139,13 @@ impl ActionSetting {
 
 impl Default for Preset {
     fn default() -> Self {
-        Preset::Default
+        Preset::ALL[0]
     }
 }
 
 impl Default for Strictness {
     fn default() -> Self {
-        Strictness::Moderate
+        Strictness::ALL[1]
     }
 }
 
@@ -286,7 +286,11 @@ impl Policy {
     /// Parses a TOML policy.
     pub fn from_toml(text: &str) -> Result<Policy, Error> {
         toml::from_str(text).map_err(|e| {
-            Error::with_source(ErrorKind::Config, format!("invalid policy: {}", e.message()), e)
+            Error::with_source(
+                ErrorKind::Config,
+                format!("invalid policy: {}", e.message()),
+                e,
+            )
         })
     }
 
@@ -300,7 +304,11 @@ impl Policy {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::with_source(ErrorKind::Io, format!("cannot read {}: {e}", path.display()), e)
+            Error::with_source(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+                e,
+            )
         })?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let parsed = match ext {
@@ -404,12 +412,16 @@ fn presets() -> Result<&'static PresetFile, Error> {
 }
 
 fn detector_name(name: &str) -> Result<&'static str, Error> {
-    DETECTORS.iter().copied().find(|d| *d == name).ok_or_else(|| {
-        Error::config(format!(
-            "unknown detector `{name}` in policy; expected one of: {}",
-            DETECTORS.join(", ")
-        ))
-    })
+    DETECTORS
+        .iter()
+        .copied()
+        .find(|d| *d == name)
+        .ok_or_else(|| {
+            Error::config(format!(
+                "unknown detector `{name}` in policy; expected one of: {}",
+                DETECTORS.join(", ")
+            ))
+        })
 }
 
 /// The settings of `preset` at `strictness`, before any policy.
@@ -424,9 +436,15 @@ fn preset_detectors(
         .ok_or_else(|| Error::config(format!("presets.toml lacks strictness {strictness}")))?;
     // Walk the inheritance chain root-first.
     let mut chain = vec![preset];
-    while let Some(parent) = file.preset.get(chain.last().unwrap_or(&preset)).and_then(|d| d.inherit) {
+    while let Some(parent) = file
+        .preset
+        .get(chain.last().unwrap_or(&preset))
+        .and_then(|d| d.inherit)
+    {
         if chain.contains(&parent) {
-            return Err(Error::config(format!("preset inheritance cycle at {parent}")));
+            return Err(Error::config(format!(
+                "preset inheritance cycle at {parent}"
+            )));
         }
         chain.push(parent);
     }
@@ -508,7 +526,9 @@ pub fn resolve(
             cfg.bulk_block = o.bulk_block;
         }
         if before.enabled && !cfg.enabled {
-            loosenings.push(format!("detector `{name}` is disabled (preset {preset} enables it)"));
+            loosenings.push(format!(
+                "detector `{name}` is disabled (preset {preset} enables it)"
+            ));
         }
         if cfg.enabled && cfg.action.action() < before.action.action() {
             loosenings.push(format!(
@@ -529,7 +549,10 @@ pub fn resolve(
         }
     }
     if !p.allow_list.is_empty() {
-        loosenings.push(format!("{} allow-list pattern(s) suppress findings", p.allow_list.len()));
+        loosenings.push(format!(
+            "{} allow-list pattern(s) suppress findings",
+            p.allow_list.len()
+        ));
     }
     let fail_mode = p.fail_mode.unwrap_or(FailMode::Open);
     let max_input_bytes = p.max_input_bytes.unwrap_or(16 * 1024 * 1024);
@@ -546,10 +569,12 @@ pub fn resolve(
         max_input_bytes,
         redaction: p.redaction.unwrap_or_default(),
         loosenings,
-        customised: policy.is_some_and(|p| p != &Policy {
-            preset: p.preset,
-            strictness: p.strictness,
-            ..Policy::default()
+        customised: policy.is_some_and(|p| {
+            p != &Policy {
+                preset: p.preset,
+                strictness: p.strictness,
+                ..Policy::default()
+            }
         }),
     })
 }
@@ -564,7 +589,10 @@ mod tests {
             for s in Strictness::ALL {
                 let r = resolve(*p, *s, None).expect("resolves");
                 assert_eq!(r.detectors.len(), DETECTORS.len());
-                assert!(r.detectors.values().all(|d| (0.0..=1.0).contains(&d.threshold)));
+                assert!(r
+                    .detectors
+                    .values()
+                    .all(|d| (0.0..=1.0).contains(&d.threshold)));
                 assert_eq!(r.name(), format!("{p}:{s}"));
             }
         }
@@ -581,8 +609,14 @@ mod tests {
     #[test]
     fn presets_differ_where_documented() {
         let r = |p| resolve(p, Strictness::Moderate, None).expect("ok");
-        assert!(r(Preset::RagSystem).detectors["tool_injection"].threshold < r(Preset::Default).detectors["tool_injection"].threshold);
-        assert!(r(Preset::CodeAssistant).detectors["malware"].threshold > r(Preset::Default).detectors["malware"].threshold);
+        assert!(
+            r(Preset::RagSystem).detectors["tool_injection"].threshold
+                < r(Preset::Default).detectors["tool_injection"].threshold
+        );
+        assert!(
+            r(Preset::CodeAssistant).detectors["malware"].threshold
+                > r(Preset::Default).detectors["malware"].threshold
+        );
         assert!(r(Preset::SupportBot).detectors["pii"].bulk_block.is_some());
     }
 
@@ -591,7 +625,8 @@ mod tests {
         let e = Policy::from_yaml("preset: default\nstrictnes: strict\n").expect_err("rejects");
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains("strictnes"), "{e}");
-        let e = Policy::from_json(r#"{"detectors": {"pii": {"actoin": "block"}}}"#).expect_err("rejects");
+        let e = Policy::from_json(r#"{"detectors": {"pii": {"actoin": "block"}}}"#)
+            .expect_err("rejects");
         assert!(e.to_string().contains("actoin"), "{e}");
         let e = Policy::from_toml("[detectors.pii]\nbogus = 1\n").expect_err("rejects");
         assert!(e.to_string().contains("bogus"), "{e}");
@@ -605,7 +640,10 @@ mod tests {
         let e = Policy::from_yaml("preset: nope\n").expect_err("rejects");
         assert!(e.to_string().contains("nope"), "{e}");
         assert!("supportbot".parse::<Preset>().is_err());
-        assert_eq!("support-bot".parse::<Preset>().expect("ok"), Preset::SupportBot);
+        assert_eq!(
+            "support-bot".parse::<Preset>().expect("ok"),
+            Preset::SupportBot
+        );
         let p = Policy::from_yaml("detectors:\n  pii: {threshold: 1.5}\n").expect("parses");
         assert!(resolve(Preset::Default, Strictness::Moderate, Some(&p)).is_err());
     }
@@ -639,7 +677,10 @@ mod tests {
 
     #[test]
     fn policy_round_trips_through_every_format() {
-        let p = Policy::from_yaml("preset: rag_system\ndetectors:\n  pii: {action: mask}\ndeny_list: [\"project x\"]\n").expect("ok");
+        let p = Policy::from_yaml(
+            "preset: rag_system\ndetectors:\n  pii: {action: mask}\ndeny_list: [\"project x\"]\n",
+        )
+        .expect("ok");
         let json = serde_json::to_string(&p).expect("json");
         assert_eq!(Policy::from_json(&json).expect("json back"), p);
         let toml_text = toml::to_string(&p).expect("toml");

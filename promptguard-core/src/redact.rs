@@ -71,19 +71,42 @@ mod tests {
     #[test]
     fn tokens_and_masks() {
         let mut r = vec![
-            (Span::new(10, 21), "[SSN_REDACTED]".to_string(), ActionSetting::Redact, 0.9),
-            (Span::new(26, 39), "[EMAIL_REDACTED]".to_string(), ActionSetting::Mask, 0.9),
+            (
+                Span::new(10, 21),
+                "[SSN_REDACTED]".to_string(),
+                ActionSetting::Redact,
+                0.9,
+            ),
+            (
+                Span::new(26, 39),
+                "[EMAIL_REDACTED]".to_string(),
+                ActionSetting::Mask,
+                0.9,
+            ),
         ];
         let text = "My SSN is 123-45-6789 and a@example.com ok";
-        assert_eq!(apply(text, &mut r), "My SSN is [SSN_REDACTED] and *********.com ok");
+        assert_eq!(
+            apply(text, &mut r),
+            "My SSN is [SSN_REDACTED] and *********.com ok"
+        );
         assert_eq!(mask("123"), "***");
     }
 
     #[test]
     fn overlapping_spans_merge() {
         let mut r = vec![
-            (Span::new(0, 5), "[A_REDACTED]".to_string(), ActionSetting::Redact, 0.6),
-            (Span::new(3, 8), "[B_REDACTED]".to_string(), ActionSetting::Redact, 0.9),
+            (
+                Span::new(0, 5),
+                "[A_REDACTED]".to_string(),
+                ActionSetting::Redact,
+                0.6,
+            ),
+            (
+                Span::new(3, 8),
+                "[B_REDACTED]".to_string(),
+                ActionSetting::Redact,
+                0.9,
+            ),
         ];
         assert_eq!(apply("abcdefghij", &mut r), "[B_REDACTED]ij");
     }

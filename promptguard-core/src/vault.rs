@@ -102,7 +102,10 @@ impl From<Vault> for VaultData {
     fn from(v: Vault) -> VaultData {
         let mut reserved: Vec<String> = v.reserved.into_iter().collect();
         reserved.sort();
-        VaultData { entries: v.entries, reserved }
+        VaultData {
+            entries: v.entries,
+            reserved,
+        }
     }
 }
 
@@ -124,7 +127,13 @@ fn entity_of(f: &Finding) -> String {
         .unwrap_or_else(|| f.threat_type.as_str().to_owned());
     let mut e: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     e.truncate(MAX_TOKEN - 12);
     if e.is_empty() || !e.as_bytes()[0].is_ascii_uppercase() {
@@ -139,7 +148,9 @@ fn parse_token(tok: &str) -> Option<(&str, u32)> {
     let (entity, n) = inner.rsplit_once('_')?;
     let first = entity.bytes().next()?;
     if !first.is_ascii_uppercase()
-        || !entity.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        || !entity
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         || n.is_empty()
         || n.len() > 9
         || !n.bytes().all(|b| b.is_ascii_digit())
@@ -165,8 +176,10 @@ fn token_len_at(s: &[u8]) -> Option<usize> {
 fn could_be_token_prefix(s: &[u8]) -> bool {
     s.first() == Some(&b'[')
         && s.len() < MAX_TOKEN
-        && s[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
-        && s.get(1).map_or(true, u8::is_ascii_uppercase)
+        && s[1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && s.get(1).is_none_or(u8::is_ascii_uppercase)
 }
 
 impl Vault {
@@ -187,7 +200,9 @@ impl Vault {
 
     /// The original value behind a placeholder this vault issued.
     pub fn value_of(&self, token: &str) -> Option<&str> {
-        self.by_token.get(token).map(|&i| self.entries[i].value.as_str())
+        self.by_token
+            .get(token)
+            .map(|&i| self.entries[i].value.as_str())
     }
 
     /// The placeholders this vault issued, in order of issue.
@@ -210,7 +225,11 @@ impl Vault {
             }
         };
         let i = self.entries.len();
-        self.entries.push(Entry { token: token.clone(), entity: entity.to_owned(), value: value.to_owned() });
+        self.entries.push(Entry {
+            token: token.clone(),
+            entity: entity.to_owned(),
+            value: value.to_owned(),
+        });
         self.by_value.insert(key, i);
         self.by_token.insert(token.clone(), i);
         token
@@ -332,7 +351,10 @@ impl Vault {
 
     /// A streaming restorer over a snapshot of this vault's mapping.
     pub fn restorer(&self) -> Restorer {
-        Restorer { vault: self.clone(), pending: String::new() }
+        Restorer {
+            vault: self.clone(),
+            pending: String::new(),
+        }
     }
 }
 
@@ -393,7 +415,10 @@ pub struct ByteRestorer {
 impl ByteRestorer {
     /// A byte-level restorer over a snapshot of `vault`.
     pub fn new(vault: &Vault) -> ByteRestorer {
-        ByteRestorer { inner: vault.restorer(), partial: Vec::new() }
+        ByteRestorer {
+            inner: vault.restorer(),
+            partial: Vec::new(),
+        }
     }
 
     /// Adds bytes; returns restored text ready to forward.
@@ -410,7 +435,8 @@ impl ByteRestorer {
             }
         };
         let rest = self.partial.split_off(valid);
-        let text = String::from_utf8_lossy(&std::mem::replace(&mut self.partial, rest)).into_owned();
+        let text =
+            String::from_utf8_lossy(&std::mem::replace(&mut self.partial, rest)).into_owned();
         self.inner.push(&text)
     }
 
@@ -429,7 +455,10 @@ impl ByteRestorer {
 impl Restorer {
     /// Convenience for byte streams: see [`ByteRestorer`].
     pub fn into_bytes(self) -> ByteRestorer {
-        ByteRestorer { inner: self, partial: Vec::new() }
+        ByteRestorer {
+            inner: self,
+            partial: Vec::new(),
+        }
     }
 }
 
@@ -468,11 +497,19 @@ mod tests {
         out
     }
 
-    const TEXT: &str = "Mail bob@corp.com and alice@corp.com, call +1 415 867 5309, then bob@corp.com again";
+    const TEXT: &str =
+        "Mail bob@corp.com and alice@corp.com, call +1 415 867 5309, then bob@corp.com again";
 
     fn vault_with_text() -> (Vault, String) {
         let mut v = Vault::new();
-        let f = all(TEXT, &[("bob@corp.com", "EMAIL"), ("alice@corp.com", "EMAIL"), ("+1 415 867 5309", "PHONE")]);
+        let f = all(
+            TEXT,
+            &[
+                ("bob@corp.com", "EMAIL"),
+                ("alice@corp.com", "EMAIL"),
+                ("+1 415 867 5309", "PHONE"),
+            ],
+        );
         let r = v.redact(TEXT, &f);
         (v, r)
     }
@@ -480,7 +517,10 @@ mod tests {
     #[test]
     fn numbers_placeholders_and_reuses_them() {
         let (v, r) = vault_with_text();
-        assert_eq!(r, "Mail [EMAIL_1] and [EMAIL_2], call [PHONE_1], then [EMAIL_1] again");
+        assert_eq!(
+            r,
+            "Mail [EMAIL_1] and [EMAIL_2], call [PHONE_1], then [EMAIL_1] again"
+        );
         assert_eq!(v.len(), 3);
         assert_eq!(v.value_of("[EMAIL_2]"), Some("alice@corp.com"));
         assert_eq!(v.restore(&r), TEXT);
@@ -490,7 +530,13 @@ mod tests {
     fn same_value_same_number_across_turns() {
         let (mut v, _) = vault_with_text();
         let t2 = "and cc alice@corp.com and carol@corp.com";
-        let r2 = v.redact(t2, &all(t2, &[("alice@corp.com", "EMAIL"), ("carol@corp.com", "EMAIL")]));
+        let r2 = v.redact(
+            t2,
+            &all(
+                t2,
+                &[("alice@corp.com", "EMAIL"), ("carol@corp.com", "EMAIL")],
+            ),
+        );
         assert_eq!(r2, "and cc [EMAIL_2] and [EMAIL_3]");
     }
 
@@ -498,7 +544,10 @@ mod tests {
     fn restore_leaves_unknown_and_malformed_tokens() {
         let (v, _) = vault_with_text();
         let answer = "[EMAIL_9] [email_1] [EMAIL_01] [EMAIL_] [EMAIL_1 [[EMAIL_1]] [] [";
-        assert_eq!(v.restore(answer), "[EMAIL_9] [email_1] [EMAIL_01] [EMAIL_] [EMAIL_1 [bob@corp.com] [] [");
+        assert_eq!(
+            v.restore(answer),
+            "[EMAIL_9] [email_1] [EMAIL_01] [EMAIL_] [EMAIL_1 [bob@corp.com] [] ["
+        );
     }
 
     #[test]
@@ -507,7 +556,10 @@ mod tests {
         let t = "I typed [EMAIL_1] literally; my address is bob@corp.com";
         let r = v.redact(t, &all(t, &[("bob@corp.com", "EMAIL")]));
         assert_eq!(r, "I typed [EMAIL_1] literally; my address is [EMAIL_2]");
-        assert_eq!(v.restore("You typed [EMAIL_1]; yours is [EMAIL_2]"), "You typed [EMAIL_1]; yours is bob@corp.com");
+        assert_eq!(
+            v.restore("You typed [EMAIL_1]; yours is [EMAIL_2]"),
+            "You typed [EMAIL_1]; yours is bob@corp.com"
+        );
     }
 
     #[test]
@@ -560,7 +612,8 @@ mod tests {
     #[test]
     fn streaming_every_split_point_and_every_chunk_size() {
         let (v, redacted) = vault_with_text();
-        let answer = format!("Sure! {redacted} — [EMAIL_9] stays, [x] too, and [PHONE_1]é[EMAIL_2]");
+        let answer =
+            format!("Sure! {redacted} — [EMAIL_9] stays, [x] too, and [PHONE_1]é[EMAIL_2]");
         let expected = v.restore(&answer);
         assert!(expected.contains("alice@corp.com") && expected.contains("+1 415 867 5309"));
         // Two chunks, split at every char boundary.
@@ -648,7 +701,17 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        let words = ["hello", "[EMAIL_1]", "bob@x.io", "123-45-6789", "é", "[", "]", " ", "[SSN_2]"];
+        let words = [
+            "hello",
+            "[EMAIL_1]",
+            "bob@x.io",
+            "123-45-6789",
+            "é",
+            "[",
+            "]",
+            " ",
+            "[SSN_2]",
+        ];
         for _ in 0..300 {
             let mut text = String::new();
             for _ in 0..next(12) {
@@ -660,7 +723,10 @@ mod tests {
             }
             let mut v = Vault::new();
             let red = v.redact(&text, &fs);
-            assert!(!red.contains("bob@x.io") && !red.contains("123-45-6789"), "{red}");
+            assert!(
+                !red.contains("bob@x.io") && !red.contains("123-45-6789"),
+                "{red}"
+            );
             assert_eq!(v.restore(&red), text, "{red}");
         }
     }

@@ -132,7 +132,15 @@ fn eval_datasets() {
         for file in files.split(':').filter(|f| !f.is_empty()) {
             let text = std::fs::read_to_string(file).expect("dataset readable");
             let (mut n, mut flagged, mut mine) = (0usize, 0usize, 0usize);
-            let ours = ["malware", "fraud", "toxicity", "harmful", "url", "mcp", "groundedness"];
+            let ours = [
+                "malware",
+                "fraud",
+                "toxicity",
+                "harmful",
+                "url",
+                "mcp",
+                "groundedness",
+            ];
             let mut by_rule: HashMap<String, usize> = HashMap::new();
             for line in text.lines() {
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -143,7 +151,10 @@ fn eval_datasets() {
                 n += 1;
                 if d.action != crate::decision::Action::Allow {
                     flagged += 1;
-                    if d.threats.iter().any(|f| ours.contains(&f.detector.as_str())) {
+                    if d.threats
+                        .iter()
+                        .any(|f| ours.contains(&f.detector.as_str()))
+                    {
                         mine += 1;
                     }
                     if let Some(f) = d.threats.first() {
@@ -152,7 +163,7 @@ fn eval_datasets() {
                 }
             }
             let mut top: Vec<_> = by_rule.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1));
+            top.sort_by_key(|e| std::cmp::Reverse(e.1));
             top.truncate(6);
             let pct = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
             println!(

@@ -21,6 +21,7 @@ use crate::policy::Policy;
 
 /// What a code detector sees.
 #[derive(Debug)]
+#[allow(dead_code)] // `views` and `prior` are for the ML tier's cascade (issue 6), not yet landed
 pub(crate) struct DetectorInput<'a> {
     /// The window of the original text being scanned.
     pub text: &'a str,
@@ -40,7 +41,7 @@ pub(crate) struct DetectorInput<'a> {
 pub enum MlMode {
     /// Rules only.
     Off,
-    /// Models score only what the rules leave unsure.
+    /// Models score only what the rules leave unsure (rules alone in builds without models).
     #[default]
     Cascade,
     /// Models score every text.
@@ -68,10 +69,23 @@ pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
 
 /// Builds every code detector for a policy (the policy may configure them).
 pub(crate) fn build_all(ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
-    let mut all: Vec<Box<dyn CodeDetector>> = Vec::new();
-    all.push(Box::new(url::UrlDetector::new(ctx.policy.and_then(|p| p.urls.as_ref()))?));
-    all.push(Box::new(groundedness::GroundednessDetector::new()?));
-    all.push(Box::new(powershell::EncodedPowerShell::new(ctx.policy)?));
-    all.push(Box::new(crate::mcp::McpDetector::new(ctx.policy.and_then(|p| p.mcp.as_ref()))?));
+    // This build has no ML tier: `cascade` (the default) runs the rule tier alone, as it would
+    // when models leave nothing unsure; asking for models explicitly is an error, not a no-op.
+    if ctx.ml_mode == MlMode::Always || ctx.model_dir.is_some() {
+        return Err(Error::new(
+            crate::error::ErrorKind::Model,
+            "this build of promptguard has no ML tier: use ml_mode `off` or `cascade` and no model_dir",
+        ));
+    }
+    let all: Vec<Box<dyn CodeDetector>> = vec![
+        Box::new(url::UrlDetector::new(
+            ctx.policy.and_then(|p| p.urls.as_ref()),
+        )?),
+        Box::new(groundedness::GroundednessDetector::new()?),
+        Box::new(powershell::EncodedPowerShell::new(ctx.policy)?),
+        Box::new(crate::mcp::McpDetector::new(
+            ctx.policy.and_then(|p| p.mcp.as_ref()),
+        )?),
+    ];
     Ok(all)
 }

@@ -98,6 +98,9 @@ enum AcTarget {
     Anchor(usize),
 }
 
+/// A view group while rules are being compiled: its kind, automaton patterns, unanchored rules.
+type PendingGroup = (ViewKind, Vec<(String, AcTarget)>, Vec<usize>);
+
 /// All rules that run on one kind of view.
 #[derive(Debug)]
 struct ViewGroup {
@@ -178,7 +181,7 @@ impl RuleSet {
     /// Compiles `specs`; fails on the first bad rule, naming it.
     pub(crate) fn compile(specs: &[RuleSpec]) -> Result<RuleSet, Error> {
         let mut rules = Vec::with_capacity(specs.len());
-        let mut per_view: Vec<(ViewKind, Vec<(String, AcTarget)>, Vec<usize>)> = [
+        let mut per_view: Vec<PendingGroup> = [
             ViewKind::Raw,
             ViewKind::Folded,
             ViewKind::Deobfuscated,
@@ -200,14 +203,24 @@ impl RuleSet {
                 .copied()
                 .find(|d| *d == detector_name)
                 .ok_or_else(|| {
-                    rule_err(id, format!("unknown detector `{detector_name}`; expected one of: {}", DETECTORS.join(", ")))
+                    rule_err(
+                        id,
+                        format!(
+                            "unknown detector `{detector_name}`; expected one of: {}",
+                            DETECTORS.join(", ")
+                        ),
+                    )
                 })?;
             let threat = match &spec.threat {
                 Some(t) => t.parse().map_err(|e: Error| rule_err(id, e.message()))?,
-                None => detector_threat(detector).ok_or_else(|| rule_err(id, "detector without threat type"))?,
+                None => detector_threat(detector)
+                    .ok_or_else(|| rule_err(id, "detector without threat type"))?,
             };
             if !(0.0..=1.0).contains(&spec.weight) || spec.weight.is_nan() {
-                return Err(rule_err(id, format!("weight must be between 0 and 1, got {}", spec.weight)));
+                return Err(rule_err(
+                    id,
+                    format!("weight must be between 0 and 1, got {}", spec.weight),
+                ));
             }
             let data = is_data_detector(detector);
             let view_names: Vec<String> = match &spec.views {
@@ -217,8 +230,14 @@ impl RuleSet {
             };
             let mut views = Vec::new();
             for name in &view_names {
-                let k = ViewKind::parse(name)
-                    .ok_or_else(|| rule_err(id, format!("unknown view `{name}`; expected raw, folded, deobfuscated, decoded")))?;
+                let k = ViewKind::parse(name).ok_or_else(|| {
+                    rule_err(
+                        id,
+                        format!(
+                            "unknown view `{name}`; expected raw, folded, deobfuscated, decoded"
+                        ),
+                    )
+                })?;
                 views.push(k);
             }
             let raw_like = views.contains(&ViewKind::Raw) || views.contains(&ViewKind::DecodedRaw);
@@ -242,7 +261,10 @@ impl RuleSet {
                         .build()
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
                     let value_group = compiled.capture_names().any(|n| n == Some("value"));
-                    Pattern::Regex { re: compiled, value_group }
+                    Pattern::Regex {
+                        re: compiled,
+                        value_group,
+                    }
                 }
                 (None, Some(lits)) if !lits.is_empty() => {
                     if lits.iter().any(|l| l.trim().is_empty()) {
@@ -250,7 +272,12 @@ impl RuleSet {
                     }
                     Pattern::Literals
                 }
-                _ => return Err(rule_err(id, "needs exactly one of `regex` or a non-empty `literals`")),
+                _ => {
+                    return Err(rule_err(
+                        id,
+                        "needs exactly one of `regex` or a non-empty `literals`",
+                    ))
+                }
             };
             let unless = spec
                 .unless
@@ -265,7 +292,10 @@ impl RuleSet {
             let validator = spec
                 .validator
                 .as_deref()
-                .map(|v| validators::lookup(v).ok_or_else(|| rule_err(id, format!("unknown validator `{v}`"))))
+                .map(|v| {
+                    validators::lookup(v)
+                        .ok_or_else(|| rule_err(id, format!("unknown validator `{v}`")))
+                })
                 .transpose()?;
             let directions = spec
                 .direction
@@ -281,13 +311,18 @@ impl RuleSet {
             }
             // Register patterns with every view group the rule runs on.
             let anchors: Option<Vec<String>> = match (&pattern, &spec.anchors) {
-                (Pattern::Regex { .. }, Some(a)) if !a.is_empty() => Some(a.iter().map(|s| s.to_lowercase()).collect()),
-                (Pattern::Regex { .. }, _) => extract_anchors(&ascii_word_boundaries(spec.regex.as_deref().unwrap_or(""))),
+                (Pattern::Regex { .. }, Some(a)) if !a.is_empty() => {
+                    Some(a.iter().map(|s| s.to_lowercase()).collect())
+                }
+                (Pattern::Regex { .. }, _) => {
+                    extract_anchors(&ascii_word_boundaries(spec.regex.as_deref().unwrap_or("")))
+                }
                 _ => None,
             };
             // The literal automaton folds ASCII case only: a case-insensitive regex on raw text
             // with non-ASCII anchors (Cyrillic capitals...) must not be gated by them.
-            let anchors = anchors.filter(|a| !(case_insensitive && a.iter().any(|s| !s.is_ascii())));
+            let anchors =
+                anchors.filter(|a| !(case_insensitive && a.iter().any(|s| !s.is_ascii())));
             for (kind, targets, unanchored) in &mut per_view {
                 if !views.contains(kind) {
                     continue;
@@ -299,7 +334,9 @@ impl RuleSet {
                         }
                     }
                     Pattern::Regex { .. } => match &anchors {
-                        Some(a) => targets.extend(a.iter().map(|s| (s.clone(), AcTarget::Anchor(idx)))),
+                        Some(a) => {
+                            targets.extend(a.iter().map(|s| (s.clone(), AcTarget::Anchor(idx))))
+                        }
                         None => unanchored.push(idx),
                     },
                 }
@@ -315,7 +352,12 @@ impl RuleSet {
                 description: spec.description.clone(),
                 pattern,
                 unless,
-                context: spec.context.iter().flatten().map(|c| c.to_lowercase()).collect(),
+                context: spec
+                    .context
+                    .iter()
+                    .flatten()
+                    .map(|c| c.to_lowercase())
+                    .collect(),
                 context_window: spec.context_window.unwrap_or(48),
                 validator,
                 case_sensitive: spec.case_sensitive,
@@ -338,7 +380,12 @@ impl RuleSet {
                         .ascii_case_insensitive(true)
                         .match_kind(MatchKind::Standard)
                         .build(targets.iter().map(|(p, _)| p.as_str()))
-                        .map_err(|e| Error::new(ErrorKind::Rule, format!("cannot build literal automaton: {e}")))?,
+                        .map_err(|e| {
+                            Error::new(
+                                ErrorKind::Rule,
+                                format!("cannot build literal automaton: {e}"),
+                            )
+                        })?,
                 )
             };
             groups.push(ViewGroup {
@@ -382,7 +429,10 @@ impl RuleSet {
                                     continue;
                                 }
                                 if self.accept(rule, views, view, text, s, e, None) {
-                                    out.push(Hit { rule: r, span: view.original_span(s, e) });
+                                    out.push(Hit {
+                                        rule: r,
+                                        span: view.original_span(s, e),
+                                    });
                                 }
                             }
                         }
@@ -401,17 +451,26 @@ impl RuleSet {
                     };
                     if *value_group {
                         for caps in re.captures_iter(text).take(MAX_HITS_PER_RULE) {
-                            let (Some(m), value) = (caps.get(0), caps.name("value")) else { continue };
+                            let (Some(m), value) = (caps.get(0), caps.name("value")) else {
+                                continue;
+                            };
                             let v = value.map(|v| v.as_str());
                             if self.accept(rule, views, view, text, m.start(), m.end(), v) {
-                                let (s, e) = value.map_or((m.start(), m.end()), |v| (v.start(), v.end()));
-                                out.push(Hit { rule: r, span: view.original_span(s, e) });
+                                let (s, e) =
+                                    value.map_or((m.start(), m.end()), |v| (v.start(), v.end()));
+                                out.push(Hit {
+                                    rule: r,
+                                    span: view.original_span(s, e),
+                                });
                             }
                         }
                     } else {
                         for m in re.find_iter(text).take(MAX_HITS_PER_RULE) {
                             if self.accept(rule, views, view, text, m.start(), m.end(), None) {
-                                out.push(Hit { rule: r, span: view.original_span(m.start(), m.end()) });
+                                out.push(Hit {
+                                    rule: r,
+                                    span: view.original_span(m.start(), m.end()),
+                                });
                             }
                         }
                     }
@@ -449,7 +508,8 @@ impl RuleSet {
             if !found {
                 let span = view.original_span(s, e);
                 let raw = views.views.first().map_or("", |v| v.text.as_str());
-                let near_raw = window(raw, span.start, span.end, rule.context_window).to_lowercase();
+                let near_raw =
+                    window(raw, span.start, span.end, rule.context_window).to_lowercase();
                 if !rule.context.iter().any(|c| near_raw.contains(c.as_str())) {
                     return false;
                 }
@@ -500,14 +560,21 @@ mod tests {
 
     #[test]
     fn word_boundaries_are_ascii() {
-        assert_eq!(ascii_word_boundaries(r"\bfoo\b\\b"), r"(?-u:\b)foo(?-u:\b)\\b");
+        assert_eq!(
+            ascii_word_boundaries(r"\bfoo\b\\b"),
+            r"(?-u:\b)foo(?-u:\b)\\b"
+        );
     }
 
     #[test]
     fn anchors_are_extracted() {
         let a = extract_anchors(r"(?-u:\b)(ignore|disregard) (all )?previous").expect("anchors");
         assert!(!a.is_empty());
-        assert!(a.iter().all(|s| s.starts_with("ignore") || s.starts_with("disregard")), "{a:?}");
+        assert!(
+            a.iter()
+                .all(|s| s.starts_with("ignore") || s.starts_with("disregard")),
+            "{a:?}"
+        );
         assert!(extract_anchors(r".{0,10}foo").is_none());
     }
 

@@ -128,7 +128,11 @@ struct PackHeader {
 /// Parses one pack; every rule gets the pack's detector unless it names its own.
 pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error> {
     let file: PackFile = toml::from_str(text).map_err(|e| {
-        Error::with_source(ErrorKind::Rule, format!("rule pack {name}: {}", e.message()), e)
+        Error::with_source(
+            ErrorKind::Rule,
+            format!("rule pack {name}: {}", e.message()),
+            e,
+        )
     })?;
     Ok(file
         .rule
@@ -160,7 +164,9 @@ pub(crate) fn embedded_rules() -> Result<Vec<RuleSpec>, Error> {
 
 /// Number of patterns of a rule: 1 per regex, 1 per literal.
 pub(crate) fn pattern_count(r: &RuleSpec) -> usize {
-    r.literals.as_ref().map_or(usize::from(r.regex.is_some()), Vec::len)
+    r.literals
+        .as_ref()
+        .map_or(usize::from(r.regex.is_some()), Vec::len)
 }
 
 #[cfg(test)]
@@ -178,9 +184,21 @@ mod tests {
     #[test]
     fn every_rule_has_description_and_examples() {
         for r in embedded_rules().expect("packs parse") {
-            assert!(!r.description.trim().is_empty(), "rule {} lacks a description", r.id);
-            assert!(!r.examples.positive.is_empty(), "rule {} lacks a positive example", r.id);
-            assert!(!r.examples.negative.is_empty(), "rule {} lacks a negative example", r.id);
+            assert!(
+                !r.description.trim().is_empty(),
+                "rule {} lacks a description",
+                r.id
+            );
+            assert!(
+                !r.examples.positive.is_empty(),
+                "rule {} lacks a positive example",
+                r.id
+            );
+            assert!(
+                !r.examples.negative.is_empty(),
+                "rule {} lacks a negative example",
+                r.id
+            );
         }
     }
 
@@ -212,7 +230,12 @@ mod tests {
                 }
             }
         }
-        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 
     #[test]
@@ -221,22 +244,34 @@ mod tests {
             let rules = parse_pack("t.toml", toml_text)?;
             RuleSet::compile(&rules).map(|_| ())
         };
-        let e = bad("[pack]\ndetector='injection'\n[[rule]]\nid='x.y'\nweight=0.5\nregex='(unclosed'\n")
-            .expect_err("bad regex");
+        let e = bad(
+            "[pack]\ndetector='injection'\n[[rule]]\nid='x.y'\nweight=0.5\nregex='(unclosed'\n",
+        )
+        .expect_err("bad regex");
         assert!(e.to_string().contains("x.y"), "{e}");
-        let e = bad("[pack]\ndetector='nope'\n[[rule]]\nid='x.z'\nweight=0.5\nregex='a'\n").expect_err("bad detector");
+        let e = bad("[pack]\ndetector='nope'\n[[rule]]\nid='x.z'\nweight=0.5\nregex='a'\n")
+            .expect_err("bad detector");
         assert!(e.to_string().contains("nope"), "{e}");
-        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.v'\nweight=0.5\nregex='a'\nvalidator='zzz'\n").expect_err("bad validator");
+        let e = bad(
+            "[pack]\ndetector='pii'\n[[rule]]\nid='x.v'\nweight=0.5\nregex='a'\nvalidator='zzz'\n",
+        )
+        .expect_err("bad validator");
         assert!(e.to_string().contains("zzz"), "{e}");
-        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.w'\nweight=1.5\nregex='abc'\n").expect_err("bad weight");
+        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.w'\nweight=1.5\nregex='abc'\n")
+            .expect_err("bad weight");
         assert!(e.to_string().contains("x.w"), "{e}");
-        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.u'\nweight=0.5\nregex='abc'\nfoo=1\n").expect_err("unknown key");
+        let e = bad("[pack]\ndetector='pii'\n[[rule]]\nid='x.u'\nweight=0.5\nregex='abc'\nfoo=1\n")
+            .expect_err("unknown key");
         assert!(e.to_string().contains("foo"), "{e}");
     }
 
     #[test]
     fn counts_patterns() {
-        let total: usize = embedded_rules().expect("ok").iter().map(pattern_count).sum();
+        let total: usize = embedded_rules()
+            .expect("ok")
+            .iter()
+            .map(pattern_count)
+            .sum();
         assert!(total > 0);
     }
 }

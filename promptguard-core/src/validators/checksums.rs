@@ -12,7 +12,10 @@ pub(crate) const MAX_ID: usize = 64;
 /// skipped. `None` when `s` holds any other character (e.g. a letter) or more than `MAX_ID`
 /// digits. The digits are returned as values 0..=9.
 pub(crate) fn digits(s: &str) -> Option<Digits> {
-    let mut out = Digits { buf: [0; MAX_ID], len: 0 };
+    let mut out = Digits {
+        buf: [0; MAX_ID],
+        len: 0,
+    };
     for b in s.bytes() {
         match b {
             b'0'..=b'9' => {
@@ -32,7 +35,10 @@ pub(crate) fn digits(s: &str) -> Option<Digits> {
 /// The ASCII letters and digits of `s`, upper-cased, with everything else skipped.
 /// `None` when there are more than `MAX_ID` of them or `s` holds non-ASCII characters.
 pub(crate) fn alnum_upper(s: &str) -> Option<Alnum> {
-    let mut out = Alnum { buf: [0; MAX_ID], len: 0 };
+    let mut out = Alnum {
+        buf: [0; MAX_ID],
+        len: 0,
+    };
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() {
             if out.len == MAX_ID {
@@ -81,7 +87,9 @@ pub(crate) fn all_same(d: &[u8]) -> bool {
 
 /// The number formed by `d` (digit values), saturating; for short slices only.
 pub(crate) fn number(d: &[u8]) -> u64 {
-    d.iter().fold(0u64, |acc, &x| acc.saturating_mul(10).saturating_add(u64::from(x)))
+    d.iter().fold(0u64, |acc, &x| {
+        acc.saturating_mul(10).saturating_add(u64::from(x))
+    })
 }
 
 /// Luhn mod-10 over digit values.
@@ -192,7 +200,10 @@ mod tests {
         assert_eq!(digits("123-45 6789").map(|d| d.as_slice().len()), Some(9));
         assert!(digits("12a").is_none());
         assert!(digits(&"1".repeat(100)).is_none());
-        assert_eq!(alnum_upper("ab-12").map(|a| a.as_bytes().to_vec()), Some(b"AB12".to_vec()));
+        assert_eq!(
+            alnum_upper("ab-12").map(|a| a.as_bytes().to_vec()),
+            Some(b"AB12".to_vec())
+        );
         assert!(alnum_upper("é").is_none());
     }
 
@@ -206,9 +217,13 @@ mod tests {
     #[test]
     fn iso7064_known_value() {
         // German Steuer-ID example from the BZSt documentation: 86095742719.
-        let d = digits("86095742719").map(|d| d.as_slice().to_vec()).unwrap_or_default();
+        let d = digits("86095742719")
+            .map(|d| d.as_slice().to_vec())
+            .unwrap_or_default();
         assert!(iso7064_mod11_10(&d));
-        let d = digits("86095742718").map(|d| d.as_slice().to_vec()).unwrap_or_default();
+        let d = digits("86095742718")
+            .map(|d| d.as_slice().to_vec())
+            .unwrap_or_default();
         assert!(!iso7064_mod11_10(&d));
     }
 

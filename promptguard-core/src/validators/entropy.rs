@@ -49,10 +49,37 @@ fn classes(s: &str) -> u32 {
 fn is_placeholder(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
-        "your", "here", "fake", "dummy", "placeholder", "xxxx", "****", "....", "<", ">", "{{",
-        "${", "$(", "%s", "%(", "process.env", "os.environ", "getenv", "redacted", "insert",
-        "sample", "changeme", "change_me", "password", "secret", "token", "null", "none",
-        "undefined", "todo", "test123",
+        "your",
+        "here",
+        "fake",
+        "dummy",
+        "placeholder",
+        "xxxx",
+        "****",
+        "....",
+        "<",
+        ">",
+        "{{",
+        "${",
+        "$(",
+        "%s",
+        "%(",
+        "process.env",
+        "os.environ",
+        "getenv",
+        "redacted",
+        "insert",
+        "sample",
+        "changeme",
+        "change_me",
+        "password",
+        "secret",
+        "token",
+        "null",
+        "none",
+        "undefined",
+        "todo",
+        "test123",
     ];
     if MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
@@ -66,7 +93,9 @@ fn is_placeholder(v: &str) -> bool {
 
 /// The value with surrounding quotes and whitespace removed.
 fn unquote(s: &str) -> &str {
-    s.trim().trim_matches(|c| c == '"' || c == '\'' || c == '`').trim()
+    s.trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+        .trim()
 }
 
 /// 8-4-4-4-12 hex UUID.
@@ -85,7 +114,8 @@ pub fn is_uuid(s: &str) -> bool {
 /// Pure hex of a digest length (MD5 32, SHA-1/git 40, SHA-256 64, SHA-512 128) or a short
 /// git SHA (7–12 hex).
 pub fn is_hex_digest(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(s.len(), 7..=12 | 32 | 40 | 56 | 64 | 96 | 128)
+    s.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(s.len(), 7..=12 | 32 | 40 | 56 | 64 | 96 | 128)
 }
 
 /// A credential value assigned to a key-like name (`api_key = "..."`, `token: ...`): at least
@@ -93,7 +123,12 @@ pub fn is_hex_digest(s: &str) -> bool {
 /// entropy ≥ 3.0 bits/char.
 pub fn secret_value(s: &str) -> bool {
     let v = unquote(s);
-    if v.len() < 16 || v.len() > 512 || v.contains(char::is_whitespace) || is_placeholder(v) || v.contains("://") {
+    if v.len() < 16
+        || v.len() > 512
+        || v.contains(char::is_whitespace)
+        || is_placeholder(v)
+        || v.contains("://")
+    {
         return false;
     }
     // Words and identifiers (`some_long_name`, `MyServiceClass`) are not secrets: ask for a
@@ -110,7 +145,12 @@ pub fn secret_value(s: &str) -> bool {
 /// and either a digit mixed with letters or at least three character classes; entropy ≥ 2.2.
 pub fn password_value(s: &str) -> bool {
     let v = unquote(s);
-    if v.len() < 6 || v.len() > 128 || v.contains(char::is_whitespace) || is_placeholder(v) || v.contains("://") {
+    if v.len() < 6
+        || v.len() > 128
+        || v.contains(char::is_whitespace)
+        || is_placeholder(v)
+        || v.contains("://")
+    {
         return false;
     }
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
@@ -127,10 +167,17 @@ pub fn high_entropy(s: &str) -> bool {
     if v.len() < 20 || v.len() > 512 || is_uuid(v) || is_hex_digest(v) || is_placeholder(v) {
         return false;
     }
-    if v.starts_with("data:") || v.starts_with("iVBORw0KGgo") || v.starts_with("/9j/") || v.starts_with("R0lGOD") {
+    if v.starts_with("data:")
+        || v.starts_with("iVBORw0KGgo")
+        || v.starts_with("/9j/")
+        || v.starts_with("R0lGOD")
+    {
         return false;
     }
-    if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-.~".contains(&b)) {
+    if !v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=_-.~".contains(&b))
+    {
         return false;
     }
     let all_hex = v.bytes().all(|b| b.is_ascii_hexdigit());
@@ -152,7 +199,8 @@ pub fn high_entropy(s: &str) -> bool {
 pub fn aws_secret_key(s: &str) -> bool {
     let v = unquote(s);
     v.len() == 40
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
         && !v.bytes().all(|b| b.is_ascii_hexdigit())
         && classes(v) >= 2
         && shannon_entropy(v) >= 3.5
@@ -181,17 +229,24 @@ fn b64_json_object(seg: &str) -> Option<serde_json::Map<String, serde_json::Valu
 pub fn jwt(s: &str) -> bool {
     let s = s.trim();
     let mut parts = s.split('.');
-    let (Some(h), Some(p)) = (parts.next(), parts.next()) else { return false };
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
+        return false;
+    };
     let sig = parts.next();
     if parts.next().is_some() {
         return false;
     }
     if let Some(sig) = sig {
-        if !sig.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=') {
+        if !sig
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        {
             return false;
         }
     }
-    let Some(header) = b64_json_object(h) else { return false };
+    let Some(header) = b64_json_object(h) else {
+        return false;
+    };
     if !(header.contains_key("alg") || header.contains_key("typ")) {
         return false;
     }
@@ -246,11 +301,27 @@ mod tests {
 
     #[test]
     fn passwords() {
-        for ok in ["hunter22", "Tr0ub4dor&3", "'P@ssw0rd!'".trim_matches('\''), "correct-Horse-9"] {
-            assert!(password_value(ok) || ok.to_ascii_lowercase().contains("password"), "{ok}");
+        for ok in [
+            "hunter22",
+            "Tr0ub4dor&3",
+            "'P@ssw0rd!'".trim_matches('\''),
+            "correct-Horse-9",
+        ] {
+            assert!(
+                password_value(ok) || ok.to_ascii_lowercase().contains("password"),
+                "{ok}"
+            );
         }
         assert!(password_value("hunter22"));
-        for bad in ["notapassword", "changeme", "********", "${DB_PASSWORD}", "shorter-version", "abc", "<password>"] {
+        for bad in [
+            "notapassword",
+            "changeme",
+            "********",
+            "${DB_PASSWORD}",
+            "shorter-version",
+            "abc",
+            "<password>",
+        ] {
             assert!(!password_value(bad), "{bad}");
         }
     }

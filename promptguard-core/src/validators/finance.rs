@@ -49,24 +49,101 @@ pub fn credit_card(s: &str) -> bool {
 
 /// IBAN lengths per ISO 13616 country code (SWIFT registry).
 const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
-    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20), (b"BE", 16),
-    (b"BG", 22), (b"BH", 22), (b"BI", 27), (b"BR", 29), (b"BY", 28), (b"CH", 21), (b"CR", 22),
-    (b"CY", 28), (b"CZ", 24), (b"DE", 22), (b"DJ", 27), (b"DK", 18), (b"DO", 28), (b"EE", 20),
-    (b"EG", 29), (b"ES", 24), (b"FI", 18), (b"FK", 18), (b"FO", 18), (b"FR", 27), (b"GB", 22),
-    (b"GE", 22), (b"GI", 23), (b"GL", 18), (b"GR", 27), (b"GT", 28), (b"HR", 21), (b"HU", 28),
-    (b"IE", 22), (b"IL", 23), (b"IQ", 23), (b"IS", 26), (b"IT", 27), (b"JO", 30), (b"KW", 30),
-    (b"KZ", 20), (b"LB", 28), (b"LC", 32), (b"LI", 21), (b"LT", 20), (b"LU", 20), (b"LV", 21),
-    (b"LY", 25), (b"MC", 27), (b"MD", 24), (b"ME", 22), (b"MK", 19), (b"MN", 20), (b"MR", 27),
-    (b"MT", 31), (b"MU", 30), (b"NI", 28), (b"NL", 18), (b"NO", 15), (b"OM", 23), (b"PK", 24),
-    (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29), (b"RO", 24), (b"RS", 22), (b"RU", 33),
-    (b"SA", 24), (b"SC", 31), (b"SD", 18), (b"SE", 24), (b"SI", 19), (b"SK", 24), (b"SM", 27),
-    (b"SO", 23), (b"ST", 25), (b"SV", 28), (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29),
-    (b"VA", 22), (b"VG", 24), (b"XK", 20), (b"YE", 30),
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BI", 27),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DJ", 27),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FK", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"LY", 25),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MN", 20),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NI", 28),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"OM", 23),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"RU", 33),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SD", 18),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"SO", 23),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+    (b"YE", 30),
 ];
 
 /// An IBAN: known country, that country's length, mod-97 == 1. Spaces ignored, case-insensitive.
 pub fn iban(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() < 15 || !a[0].is_ascii_uppercase() || !a[1].is_ascii_uppercase() {
         return false;
@@ -91,11 +168,7 @@ pub fn iban(s: &str) -> bool {
 pub(crate) const ISO_COUNTRIES: &str = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZWXK";
 
 pub(crate) fn is_country(cc: &[u8]) -> bool {
-    cc.len() == 2
-        && ISO_COUNTRIES
-            .as_bytes()
-            .chunks_exact(2)
-            .any(|c| c == cc)
+    cc.len() == 2 && ISO_COUNTRIES.as_bytes().chunks_exact(2).any(|c| c == cc)
 }
 
 /// A SWIFT/BIC code: 4 letters (institution), a real ISO country code, 2 alphanumerics
@@ -109,7 +182,10 @@ pub fn swift_bic(s: &str) -> bool {
     if !b[..6].iter().all(u8::is_ascii_uppercase) {
         return false;
     }
-    if !b[6..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+    if !b[6..]
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
         return false;
     }
     if !is_country(&b[4..6]) {
@@ -124,8 +200,26 @@ pub fn swift_bic(s: &str) -> bool {
         let loc = &b[6..8];
         !matches!(
             loc,
-            b"ED" | b"ER" | b"ES" | b"LY" | b"NG" | b"AL" | b"ON" | b"RS" | b"TS" | b"NT"
-                | b"RD" | b"ST" | b"LE" | b"CE" | b"TY" | b"SE" | b"NE" | b"TE" | b"RE" | b"DS"
+            b"ED"
+                | b"ER"
+                | b"ES"
+                | b"LY"
+                | b"NG"
+                | b"AL"
+                | b"ON"
+                | b"RS"
+                | b"TS"
+                | b"NT"
+                | b"RD"
+                | b"ST"
+                | b"LE"
+                | b"CE"
+                | b"TY"
+                | b"SE"
+                | b"NE"
+                | b"TE"
+                | b"RE"
+                | b"DS"
         ) && b.len() == 8
     }
 }
@@ -156,7 +250,9 @@ pub fn us_bank_account(s: &str) -> bool {
 /// algorithm is public and cheap, its check digits (AT, BE, DE, DK, ES letter-free forms
 /// excepted, FI, FR, IT, LU, NL, PL, PT, SE, SI).
 pub fn eu_vat(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() < 4 {
         return false;
@@ -174,7 +270,11 @@ pub fn eu_vat(s: &str) -> bool {
             let mut sum = 0u32;
             for (i, &x) in d[..7].iter().enumerate() {
                 let x = u32::from(x);
-                sum += if i % 2 == 1 { (x * 2) / 10 + (x * 2) % 10 } else { x };
+                sum += if i % 2 == 1 {
+                    (x * 2) / 10 + (x * 2) % 10
+                } else {
+                    x
+                };
             }
             let c = (10 - (sum + 4) % 10) % 10;
             c == u32::from(d[7])
@@ -186,7 +286,9 @@ pub fn eu_vat(s: &str) -> bool {
             let d = dv(body);
             97 - number(&d[..8]) % 97 == number(&d[8..])
         }
-        b"DE" => body.len() == 9 && all_digits(body) && body[0] != b'0' && iso7064_mod11_10(&dv(body)),
+        b"DE" => {
+            body.len() == 9 && all_digits(body) && body[0] != b'0' && iso7064_mod11_10(&dv(body))
+        }
         b"DK" => {
             body.len() == 8
                 && all_digits(body)
@@ -231,7 +333,11 @@ pub fn eu_vat(s: &str) -> bool {
         }
         b"NL" => {
             // NL + 9 digits + B + 2 digits; mod-97 over "NL" + number (new) or 11-test (old).
-            if body.len() != 12 || !all_digits(&body[..9]) || body[9] != b'B' || !all_digits(&body[10..]) {
+            if body.len() != 12
+                || !all_digits(&body[..9])
+                || body[9] != b'B'
+                || !all_digits(&body[10..])
+            {
                 return false;
             }
             let d = dv(&body[..9]);
@@ -257,7 +363,10 @@ pub fn eu_vat(s: &str) -> bool {
             }
         }
         b"SE" => {
-            body.len() == 12 && all_digits(body) && &body[10..] == b"01" && luhn_digits(&dv(&body[..10]))
+            body.len() == 12
+                && all_digits(body)
+                && &body[10..] == b"01"
+                && luhn_digits(&dv(&body[..10]))
         }
         b"SI" => {
             body.len() == 8 && all_digits(body) && body[0] != b'0' && {
@@ -290,11 +399,13 @@ pub fn eu_vat(s: &str) -> bool {
         b"MT" => body.len() == 8 && all_digits(body),
         b"RO" => (2..=10).contains(&body.len()) && all_digits(body) && body[0] != b'0',
         b"SK" => body.len() == 10 && all_digits(body) && number(&dv(body)) % 11 == 0,
-        b"XI" | b"GB" => (body.len() == 9 || body.len() == 12) && all_digits(body) && {
-            let d = dv(&body[..9]);
-            let s = weighted(&d[..7], &[8, 7, 6, 5, 4, 3, 2]) + number(&d[7..9]) as u32;
-            s % 97 == 0 || (s + 55) % 97 == 0
-        },
+        b"XI" | b"GB" => {
+            (body.len() == 9 || body.len() == 12) && all_digits(body) && {
+                let d = dv(&body[..9]);
+                let s = weighted(&d[..7], &[8, 7, 6, 5, 4, 3, 2]) + number(&d[7..9]) as u32;
+                s % 97 == 0 || (s + 55) % 97 == 0
+            }
+        }
         _ => false,
     }
 }
@@ -346,17 +457,35 @@ mod tests {
         ] {
             assert!(iban(ok), "{ok}");
         }
-        for bad in ["GB82 WEST 1234 5698 7654 33", "DE8937040044053201300", "XX89370400440532013000", "GB82"] {
+        for bad in [
+            "GB82 WEST 1234 5698 7654 33",
+            "DE8937040044053201300",
+            "XX89370400440532013000",
+            "GB82",
+        ] {
             assert!(!iban(bad), "{bad}");
         }
     }
 
     #[test]
     fn bics() {
-        for ok in ["DEUTDEFF", "DEUTDEFF500", "NWBKGB2L", "CHASUS33", "BNPAFRPPXXX"] {
+        for ok in [
+            "DEUTDEFF",
+            "DEUTDEFF500",
+            "NWBKGB2L",
+            "CHASUS33",
+            "BNPAFRPPXXX",
+        ] {
             assert!(swift_bic(ok), "{ok}");
         }
-        for bad in ["deutdeff", "DEUTZZFF", "PASSWORD", "INTERNATIONAL", "DEUTDE", "CONTRACTED"] {
+        for bad in [
+            "deutdeff",
+            "DEUTZZFF",
+            "PASSWORD",
+            "INTERNATIONAL",
+            "DEUTDE",
+            "CONTRACTED",
+        ] {
             assert!(!swift_bic(bad), "{bad}");
         }
     }
@@ -389,7 +518,16 @@ mod tests {
         ] {
             assert!(eu_vat(ok), "{ok}");
         }
-        for bad in ["DE136695977", "ATU13585628", "BE0403170702", "IT00743110158", "FR41303265045", "PL5260250275", "ZZ123456789", "DE"] {
+        for bad in [
+            "DE136695977",
+            "ATU13585628",
+            "BE0403170702",
+            "IT00743110158",
+            "FR41303265045",
+            "PL5260250275",
+            "ZZ123456789",
+            "DE",
+        ] {
             assert!(!eu_vat(bad), "{bad}");
         }
     }

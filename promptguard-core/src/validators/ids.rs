@@ -40,7 +40,9 @@ pub fn us_itin(s: &str) -> bool {
 
 /// US passport book/card number: 9 digits or one letter and 8 digits; not a repeated digit.
 pub fn us_passport(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 9 {
         return false;
@@ -53,7 +55,9 @@ pub fn us_passport(s: &str) -> bool {
 /// letter-heavy forms of a few states): 5–16 alphanumerics with at least 4 digits, not a
 /// repeated digit. Rules gate it by context words.
 pub fn us_driver_license(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     let nd = a.iter().filter(|c| c.is_ascii_digit()).count();
     (5..=16).contains(&a.len()) && nd >= 4 && !all_same(a)
@@ -78,7 +82,9 @@ pub fn uk_nhs(s: &str) -> bool {
 /// UK National Insurance number: two prefix letters (D, F, I, Q, U, V never used; O not second;
 /// BG, GB, KN, NK, NT, TN, ZZ not allocated), six digits, suffix A–D.
 pub fn uk_nino(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 9 {
         return false;
@@ -95,7 +101,9 @@ pub fn uk_nino(s: &str) -> bool {
     if matches!(p, b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ") {
         return false;
     }
-    rest[..6].iter().all(u8::is_ascii_digit) && matches!(rest[6], b'A'..=b'D') && !all_same(&rest[..6])
+    rest[..6].iter().all(u8::is_ascii_digit)
+        && matches!(rest[6], b'A'..=b'D')
+        && !all_same(&rest[..6])
 }
 
 /// Canadian Social Insurance Number: 9 digits, Luhn, first digit not 0 or 8.
@@ -159,7 +167,9 @@ const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 /// Spanish DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter): the letter is
 /// `TRWAGMYFPDXBNJZSQVHLCKE[n mod 23]`, with X/Y/Z read as 0/1/2.
 pub fn es_dni(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 9 {
         return false;
@@ -174,7 +184,9 @@ pub fn es_dni(s: &str) -> bool {
     if !a[1..8].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let rest = a[1..8].iter().fold(0u64, |acc, c| acc * 10 + u64::from(c - b'0'));
+    let rest = a[1..8]
+        .iter()
+        .fold(0u64, |acc, c| acc * 10 + u64::from(c - b'0'));
     let n = lead * 10_000_000 + rest;
     if n == 0 {
         return false;
@@ -190,7 +202,9 @@ const CF_ODD: [u32; 26] = [
 /// check letter); the check letter is the odd/even-position table sum mod 26. Digits in the
 /// date/place may be replaced by the "omocodia" letters L M N P Q R S T U V.
 pub fn it_codice_fiscale(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 16 {
         return false;
@@ -210,7 +224,11 @@ pub fn it_codice_fiscale(s: &str) -> bool {
     }
     let mut sum = 0u32;
     for (i, &c) in a[..15].iter().enumerate() {
-        let v = if c.is_ascii_digit() { usize::from(c - b'0') } else { usize::from(c - b'A') };
+        let v = if c.is_ascii_digit() {
+            usize::from(c - b'0')
+        } else {
+            usize::from(c - b'A')
+        };
         // Positions are 1-based in the specification: index 0 is "odd".
         sum += if i % 2 == 0 { CF_ODD[v] } else { v as u32 };
     }
@@ -220,7 +238,9 @@ pub fn it_codice_fiscale(s: &str) -> bool {
 /// French social security number (NIR): sex digit, year, month, department (2A/2B for
 /// Corsica), commune, order, and a 2-digit key = 97 − (number mod 97).
 pub fn fr_nir(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 15 || !matches!(a[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
         return false;
@@ -229,7 +249,11 @@ pub fn fr_nir(s: &str) -> bool {
     body.copy_from_slice(&a[..13]);
     let mut corsica = 0u64;
     if body[5] == b'2' && (body[6] == b'A' || body[6] == b'B') {
-        corsica = if body[6] == b'A' { 1_000_000 } else { 2_000_000 };
+        corsica = if body[6] == b'A' {
+            1_000_000
+        } else {
+            2_000_000
+        };
         body[6] = b'0';
     }
     if !body.iter().all(u8::is_ascii_digit) || !a[13..].iter().all(u8::is_ascii_digit) {
@@ -239,7 +263,9 @@ pub fn fr_nir(s: &str) -> bool {
     if !((1..=12).contains(&month) || (20..=42).contains(&month) || (50..=99).contains(&month)) {
         return false;
     }
-    let n = body.iter().fold(0u64, |acc, c| acc * 10 + u64::from(c - b'0'));
+    let n = body
+        .iter()
+        .fold(0u64, |acc, c| acc * 10 + u64::from(c - b'0'));
     let n = n.saturating_sub(corsica);
     let key = u64::from(a[13] - b'0') * 10 + u64::from(a[14] - b'0');
     97 - n % 97 == key
@@ -317,7 +343,9 @@ const MX_STATES: &[&[u8; 2]] = &[
 /// Mexican CURP: 4 letters, birth date YYMMDD, sex H/M/X, state code, 3 consonants, a
 /// homoclave character and a check digit (weighted sum over the alphabet, mod 10).
 pub fn mx_curp(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 18 {
         return false;
@@ -339,7 +367,9 @@ pub fn mx_curp(s: &str) -> bool {
     }
     let mut sum = 0u32;
     for (i, c) in a[..17].iter().enumerate() {
-        let Some(v) = CURP_ALPHABET.iter().position(|x| x == c) else { return false };
+        let Some(v) = CURP_ALPHABET.iter().position(|x| x == c) else {
+            return false;
+        };
         sum += v as u32 * (18 - i as u32);
     }
     (10 - sum % 10) % 10 == u32::from(a[17] - b'0')
@@ -348,7 +378,9 @@ pub fn mx_curp(s: &str) -> bool {
 /// Chinese resident identity card number: 17 digits (region, birth date YYYYMMDD, order) and
 /// an ISO 7064 MOD 11-2 check character (digit or X).
 pub fn cn_resident_id(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 18 || !a[..17].iter().all(u8::is_ascii_digit) {
         return false;
@@ -370,7 +402,9 @@ pub fn cn_resident_id(s: &str) -> bool {
 
 /// Singapore NRIC/FIN: S/T/F/G (or M) + 7 digits + check letter (weights 2,7,6,5,4,3,2).
 pub fn sg_nric(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 9 || !a[1..8].iter().all(u8::is_ascii_digit) {
         return false;
@@ -394,7 +428,11 @@ pub fn sg_nric(s: &str) -> bool {
         }
         _ => return false,
     };
-    let idx = if a[0] == b'M' { 10 - (sum % 11) as usize } else { (sum % 11) as usize };
+    let idx = if a[0] == b'M' {
+        10 - (sum % 11) as usize
+    } else {
+        (sum % 11) as usize
+    };
     table[idx] == a[8]
 }
 
@@ -425,7 +463,9 @@ pub fn kr_rrn(s: &str) -> bool {
 /// Vehicle identification number (ISO 3779, North-American check digit in position 9):
 /// 17 characters without I, O, Q, at least one letter and three digits.
 pub fn vin(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     if a.len() != 17 || a.iter().any(|c| matches!(c, b'I' | b'O' | b'Q')) {
         return false;
@@ -453,7 +493,9 @@ pub fn vin(s: &str) -> bool {
 
 /// A medical record number shape: 6–12 alphanumerics with at least 5 digits (context-gated).
 pub fn medical_record(s: &str) -> bool {
-    let Some(a) = alnum_upper(s) else { return false };
+    let Some(a) = alnum_upper(s) else {
+        return false;
+    };
     let a = a.as_bytes();
     let nd = a.iter().filter(|c| c.is_ascii_digit()).count();
     (6..=12).contains(&a.len()) && nd >= 5 && !all_same(a)
@@ -481,105 +523,228 @@ mod tests {
         check(
             us_ssn,
             &["123-45-6789", "460-89-9847", "853-37-1694", "001 01 0001"],
-            &["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000", "078-05-1120", "111-11-1111", "1234-56-78"],
+            &[
+                "000-12-3456",
+                "666-12-3456",
+                "900-12-3456",
+                "123-00-4567",
+                "123-45-0000",
+                "078-05-1120",
+                "111-11-1111",
+                "1234-56-78",
+            ],
         );
     }
 
     #[test]
     fn itin() {
-        check(us_itin, &["912-70-1234", "900-94-0000"], &["912-69-1234", "812-70-1234", "912-93-1234"]);
+        check(
+            us_itin,
+            &["912-70-1234", "900-94-0000"],
+            &["912-69-1234", "812-70-1234", "912-93-1234"],
+        );
     }
 
     #[test]
     fn passport_and_dl() {
-        check(us_passport, &["A12345678", "340020013"], &["111111111", "AB1234567", "12345678"]);
-        check(us_driver_license, &["F162823540116", "6940579", "D1234567"], &["1111111", "ABCDEFG", "123"]);
+        check(
+            us_passport,
+            &["A12345678", "340020013"],
+            &["111111111", "AB1234567", "12345678"],
+        );
+        check(
+            us_driver_license,
+            &["F162823540116", "6940579", "D1234567"],
+            &["1111111", "ABCDEFG", "123"],
+        );
     }
 
     #[test]
     fn nhs() {
-        check(uk_nhs, &["943 476 5919", "9434765870"], &["943 476 5918", "0000000000", "123456789"]);
+        check(
+            uk_nhs,
+            &["943 476 5919", "9434765870"],
+            &["943 476 5918", "0000000000", "123456789"],
+        );
     }
 
     #[test]
     fn nino() {
-        check(uk_nino, &["AB 12 34 56 C", "JG103759A"], &["QQ123456C", "GB123456A", "AB123456E", "DA123456A", "AO123456A"]);
+        check(
+            uk_nino,
+            &["AB 12 34 56 C", "JG103759A"],
+            &[
+                "QQ123456C",
+                "GB123456A",
+                "AB123456E",
+                "DA123456A",
+                "AO123456A",
+            ],
+        );
     }
 
     #[test]
     fn sin() {
-        check(ca_sin, &["130 692 544", "130-692-544"], &["130 692 545", "046 454 286", "130692", "830 692 544"]);
+        check(
+            ca_sin,
+            &["130 692 544", "130-692-544"],
+            &["130 692 545", "046 454 286", "130692", "830 692 544"],
+        );
     }
 
     #[test]
     fn aadhaar() {
-        check(in_aadhaar, &["2345 6789 0124", "234123412346"], &["2345 6789 0123", "0345 6789 0124", "12345678901"]);
+        check(
+            in_aadhaar,
+            &["2345 6789 0124", "234123412346"],
+            &["2345 6789 0123", "0345 6789 0124", "12345678901"],
+        );
     }
 
     #[test]
     fn pan() {
-        check(in_pan, &["ABCPE1234F", "AAACR5055K"], &["ABCXE1234F", "abcpe1234f", "ABCP1234F"]);
+        check(
+            in_pan,
+            &["ABCPE1234F", "AAACR5055K"],
+            &["ABCXE1234F", "abcpe1234f", "ABCP1234F"],
+        );
     }
 
     #[test]
     fn tfn_medicare() {
-        check(au_tfn, &["123 456 782", "876 543 210"], &["123 456 789", "111111111"]);
-        check(au_medicare, &["2123 45670 1", "2123456701"], &["2123 45671 1", "7123456701", "2123456700"]);
+        check(
+            au_tfn,
+            &["123 456 782", "876 543 210"],
+            &["123 456 789", "111111111"],
+        );
+        check(
+            au_medicare,
+            &["2123 45670 1", "2123456701"],
+            &["2123 45671 1", "7123456701", "2123456700"],
+        );
     }
 
     #[test]
     fn dni() {
-        check(es_dni, &["12345678Z", "X1234567L", "Y1234567X", "00000023T"], &["12345678A", "X1234567A", "W1234567L"]);
+        check(
+            es_dni,
+            &["12345678Z", "X1234567L", "Y1234567X", "00000023T"],
+            &["12345678A", "X1234567A", "W1234567L"],
+        );
     }
 
     #[test]
     fn codice_fiscale() {
-        check(it_codice_fiscale, &["RSSMRA85T10A562S", "MRTMTT91D08F205J"], &["RSSMRA85T10A562T", "RSSMRA85Z10A562S", "RSSMRA85T10A56"]);
+        check(
+            it_codice_fiscale,
+            &["RSSMRA85T10A562S", "MRTMTT91D08F205J"],
+            &["RSSMRA85T10A562T", "RSSMRA85Z10A562S", "RSSMRA85T10A56"],
+        );
     }
 
     #[test]
     fn nir() {
-        check(fr_nir, &["2 55 08 14 168 025 38", "1 85 05 78 006 084 91"], &["2 55 08 14 168 025 39", "5 55 08 14 168 025 38"]);
+        check(
+            fr_nir,
+            &["2 55 08 14 168 025 38", "1 85 05 78 006 084 91"],
+            &["2 55 08 14 168 025 39", "5 55 08 14 168 025 38"],
+        );
     }
 
     #[test]
     fn steuer_id() {
-        check(de_steuer_id, &["86095742719", "47036892816"], &["86095742718", "01234567890", "12345678903"]);
+        check(
+            de_steuer_id,
+            &["86095742719", "47036892816"],
+            &["86095742718", "01234567890", "12345678903"],
+        );
     }
 
     #[test]
     fn bsn() {
-        check(nl_bsn, &["111222333", "123456782"], &["111222334", "000000000", "12345678"]);
+        check(
+            nl_bsn,
+            &["111222333", "123456782"],
+            &["111222334", "000000000", "12345678"],
+        );
     }
 
     #[test]
     fn cpf_cnpj() {
-        check(br_cpf, &["390.533.447-05", "11144477735"], &["390.533.447-06", "111.111.111-11"]);
-        check(br_cnpj, &["11.222.333/0001-81", "11444777000161"], &["11.222.333/0001-82", "00000000000000"]);
+        check(
+            br_cpf,
+            &["390.533.447-05", "11144477735"],
+            &["390.533.447-06", "111.111.111-11"],
+        );
+        check(
+            br_cnpj,
+            &["11.222.333/0001-81", "11444777000161"],
+            &["11.222.333/0001-82", "00000000000000"],
+        );
     }
 
     #[test]
     fn curp() {
-        check(mx_curp, &["HEGG560427MVZRRL04"], &["HEGG560427MVZRRL05", "HEGG561327MVZRRL04", "HEGG560427MZZRRL04"]);
+        check(
+            mx_curp,
+            &["HEGG560427MVZRRL04"],
+            &[
+                "HEGG560427MVZRRL05",
+                "HEGG561327MVZRRL04",
+                "HEGG560427MZZRRL04",
+            ],
+        );
     }
 
     #[test]
     fn cn_id() {
-        check(cn_resident_id, &["11010519491231002X", "11010519491231002X"], &["110105194912310021", "110105194913310023"]);
+        check(
+            cn_resident_id,
+            &["11010519491231002X", "11010519491231002X"],
+            &["110105194912310021", "110105194913310023"],
+        );
     }
 
     #[test]
     fn nric() {
-        check(sg_nric, &["S1234567D", "T1234567J", "F1234567N", "G1234567X"], &["S1234567A", "A1234567D", "S123456D"]);
+        check(
+            sg_nric,
+            &["S1234567D", "T1234567J", "F1234567N", "G1234567X"],
+            &["S1234567A", "A1234567D", "S123456D"],
+        );
     }
 
     #[test]
     fn rrn() {
-        check(kr_rrn, &["880101-1234568"], &["880101-1234567", "881301-1234568"]);
+        check(
+            kr_rrn,
+            &["880101-1234568"],
+            &["880101-1234567", "881301-1234568"],
+        );
     }
 
     #[test]
     fn vins() {
-        check(vin, &["1M8GDM9AXKP042788", "11111111111111111".trim_end_matches('1').to_owned().as_str(), "1HGCM82633A004352"].iter().filter(|v| v.len() == 17).copied().collect::<Vec<_>>(), &["1M8GDM9A1KP042788", "1M8GDM9AXKP04278", "1M8GDM9AXKP04278O", "12345678901234567"]);
+        check(
+            vin,
+            &[
+                "1M8GDM9AXKP042788",
+                "11111111111111111"
+                    .trim_end_matches('1')
+                    .to_owned()
+                    .as_str(),
+                "1HGCM82633A004352",
+            ]
+            .iter()
+            .filter(|v| v.len() == 17)
+            .copied()
+            .collect::<Vec<_>>(),
+            &[
+                "1M8GDM9A1KP042788",
+                "1M8GDM9AXKP04278",
+                "1M8GDM9AXKP04278O",
+                "12345678901234567",
+            ],
+        );
     }
 }

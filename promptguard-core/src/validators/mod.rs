@@ -156,8 +156,20 @@ mod tests {
     #[test]
     fn every_name_is_registered_and_total() {
         let odd = [
-            "", " ", "-", "é", "\u{0}", "00000000000000000000", "ééééééééééééééééééééééééééé",
-            "+", "0x", "bc1", "eyJ.eyJ.", "::", "1.2.3.4.5", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "",
+            " ",
+            "-",
+            "é",
+            "\u{0}",
+            "00000000000000000000",
+            "ééééééééééééééééééééééééééé",
+            "+",
+            "0x",
+            "bc1",
+            "eyJ.eyJ.",
+            "::",
+            "1.2.3.4.5",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ];
         let long = "9".repeat(10_000);
         for name in NAMES {

@@ -5,7 +5,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use super::checksums::{all_same, digits, valid_date};
 
 /// File extensions that follow an `@` in asset names (`icon@2x.png`) and are not TLDs.
-const NOT_TLDS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "ts", "css", "map", "json"];
+const NOT_TLDS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "ts", "css", "map", "json",
+];
 
 /// An e-mail address: `local@domain.tld`, the domain made of valid labels and an alphabetic
 /// TLD of 2–24 letters that is not a file extension.
@@ -14,11 +16,15 @@ pub fn email(s: &str) -> bool {
     if s.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') {
         return false;
     }
-    let Some((_, tld)) = domain.rsplit_once('.') else { return false };
+    let Some((_, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     if !(2..=24).contains(&tld.len()) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         return false;
     }
@@ -30,7 +36,8 @@ pub fn email(s: &str) -> bool {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || !b.is_ascii())
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || !b.is_ascii())
     })
 }
 
@@ -87,7 +94,9 @@ pub fn phone(s: &str) -> bool {
     let double_zero = !plus && s.starts_with("00") && d.len() >= 10;
     if plus || double_zero {
         let d = if double_zero { &d[2..] } else { d };
-        let Some(cc) = country_code_len(d) else { return false };
+        let Some(cc) = country_code_len(d) else {
+            return false;
+        };
         if d.len() < 8 {
             return false;
         }
@@ -109,7 +118,9 @@ pub fn phone(s: &str) -> bool {
 /// A public IPv4 address in dotted-quad form without leading zeros: not private (RFC 1918),
 /// loopback, link-local, CGNAT, multicast, broadcast, unspecified or documentation ranges.
 pub fn ipv4(s: &str) -> bool {
-    let Ok(ip) = s.trim().parse::<Ipv4Addr>() else { return false };
+    let Ok(ip) = s.trim().parse::<Ipv4Addr>() else {
+        return false;
+    };
     let o = ip.octets();
     !(ip.is_private()
         || ip.is_loopback()
@@ -127,7 +138,9 @@ pub fn ipv4(s: &str) -> bool {
 /// has at least three groups (so `a:b` or times `12:30:45` never qualify).
 pub fn ipv6(s: &str) -> bool {
     let s = s.trim();
-    let Ok(ip) = s.parse::<Ipv6Addr>() else { return false };
+    let Ok(ip) = s.parse::<Ipv6Addr>() else {
+        return false;
+    };
     let groups = s.split(':').filter(|g| !g.is_empty()).count();
     !ip.is_unspecified() && !ip.is_loopback() && groups >= 3
 }
@@ -189,11 +202,17 @@ pub fn date(s: &str) -> bool {
         }
     };
     if lens[0] == 4 {
-        let Some(y) = year_ok(parts[0], 4) else { return false };
+        let Some(y) = year_ok(parts[0], 4) else {
+            return false;
+        };
         return valid_date(y, parts[1], parts[2]);
     }
-    let Some(y) = year_ok(parts[2], lens[2]) else { return false };
-    lens[0] <= 2 && lens[1] <= 2 && (valid_date(y, parts[1], parts[0]) || valid_date(y, parts[0], parts[1]))
+    let Some(y) = year_ok(parts[2], lens[2]) else {
+        return false;
+    };
+    lens[0] <= 2
+        && lens[1] <= 2
+        && (valid_date(y, parts[1], parts[0]) || valid_date(y, parts[0], parts[1]))
 }
 
 #[cfg(test)]
@@ -202,10 +221,21 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in ["john.doe@example.com", "UtaKortig@jourrapide.com", "a+b@mail.co.uk"] {
+        for ok in [
+            "john.doe@example.com",
+            "UtaKortig@jourrapide.com",
+            "a+b@mail.co.uk",
+        ] {
             assert!(email(ok), "{ok}");
         }
-        for bad in ["icon@2x.png", "a@b", "@x.com", "a@-x.com", "a@x.c0m", "user@localhost"] {
+        for bad in [
+            "icon@2x.png",
+            "a@b",
+            "@x.com",
+            "a@-x.com",
+            "a@x.c0m",
+            "user@localhost",
+        ] {
             assert!(!email(bad), "{bad}");
         }
     }
@@ -229,9 +259,9 @@ mod tests {
             assert!(phone(ok), "{ok}");
         }
         for bad in [
-            "+1 111 555 2671", // area code starting with 1
+            "+1 111 555 2671",  // area code starting with 1
             "+999 123 456 789", // no such country code
-            "(415) 555-0123",  // fictional 555-01XX
+            "(415) 555-0123",   // fictional 555-01XX
             "111-111-1111",
             "12345",
             "1234567",
@@ -245,7 +275,16 @@ mod tests {
     fn ips() {
         assert!(ipv4("133.133.133.133"));
         assert!(ipv4("1.1.1.1"));
-        for bad in ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "169.254.169.254", "256.256.256.256", "1.2.3", "1.2.3.04"] {
+        for bad in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.0.1",
+            "192.168.0.1",
+            "169.254.169.254",
+            "256.256.256.256",
+            "1.2.3",
+            "1.2.3.04",
+        ] {
             assert!(!ipv4(bad), "{bad}");
         }
         assert!(ipv6("6e40:4041:c617:e898:c11:40d2:c669:2eb4"));
@@ -260,17 +299,37 @@ mod tests {
         assert!(mac_address("00:1A:2B:3C:4D:5E"));
         assert!(mac_address("00-1a-2b-3c-4d-5e"));
         assert!(mac_address("001a.2b3c.4d5e"));
-        for bad in ["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "00:1A:2B-3C:4D:5E", "00:1A:2B:3C:4D"] {
+        for bad in [
+            "00:00:00:00:00:00",
+            "ff:ff:ff:ff:ff:ff",
+            "00:1A:2B-3C:4D:5E",
+            "00:1A:2B:3C:4D",
+        ] {
             assert!(!mac_address(bad), "{bad}");
         }
     }
 
     #[test]
     fn dates() {
-        for ok in ["1985-03-12", "12/03/1985", "2/8/1935", "6/24/1991", "24.06.1991", "3/12/85"] {
+        for ok in [
+            "1985-03-12",
+            "12/03/1985",
+            "2/8/1935",
+            "6/24/1991",
+            "24.06.1991",
+            "3/12/85",
+        ] {
             assert!(date(ok), "{ok}");
         }
-        for bad in ["1985-13-12", "32/03/1985", "13/13/1985", "1/2/3/4", "2/30/2001", "12/03/2099", "1.2.3"] {
+        for bad in [
+            "1985-13-12",
+            "32/03/1985",
+            "13/13/1985",
+            "1/2/3/4",
+            "2/30/2001",
+            "12/03/2099",
+            "1.2.3",
+        ] {
             assert!(!date(bad), "{bad}");
         }
     }

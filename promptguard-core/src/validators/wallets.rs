@@ -22,7 +22,9 @@ fn base58check_btc(s: &str) -> bool {
     // Decode into a big-endian byte buffer (25 bytes for BTC addresses).
     let mut out = [0u8; 25];
     for &c in b {
-        let Some(v) = B58.iter().position(|&x| x == c) else { return false };
+        let Some(v) = B58.iter().position(|&x| x == c) else {
+            return false;
+        };
         let mut carry = v as u32;
         for byte in out.iter_mut().rev() {
             carry += u32::from(*byte) * 58;
@@ -50,7 +52,13 @@ fn base58check_btc(s: &str) -> bool {
 const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     let mut chk = 1u32;
     for v in values {
         let b = chk >> 25;
@@ -65,20 +73,30 @@ fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
 }
 
 fn bech32_segwit(s: &str) -> bool {
-    if s.len() > 90 || (s.bytes().any(|b| b.is_ascii_lowercase()) && s.bytes().any(|b| b.is_ascii_uppercase())) {
+    if s.len() > 90
+        || (s.bytes().any(|b| b.is_ascii_lowercase()) && s.bytes().any(|b| b.is_ascii_uppercase()))
+    {
         return false;
     }
     let lower = s.to_ascii_lowercase();
-    let Some((hrp, data)) = lower.rsplit_once('1') else { return false };
+    let Some((hrp, data)) = lower.rsplit_once('1') else {
+        return false;
+    };
     if hrp != "bc" || data.len() < 8 {
         return false;
     }
     let mut vals = Vec::with_capacity(data.len());
     for c in data.bytes() {
-        let Some(v) = BECH32_CHARSET.iter().position(|&x| x == c) else { return false };
+        let Some(v) = BECH32_CHARSET.iter().position(|&x| x == c) else {
+            return false;
+        };
         vals.push(v as u8);
     }
-    let hrp_exp = hrp.bytes().map(|c| c >> 5).chain(std::iter::once(0)).chain(hrp.bytes().map(|c| c & 31));
+    let hrp_exp = hrp
+        .bytes()
+        .map(|c| c >> 5)
+        .chain(std::iter::once(0))
+        .chain(hrp.bytes().map(|c| c & 31));
     let pm = bech32_polymod(hrp_exp.chain(vals.iter().copied()));
     let witness_version = vals[0];
     let payload_bits = (vals.len() - 7) * 5;
@@ -93,7 +111,9 @@ fn bech32_segwit(s: &str) -> bool {
 /// All-zero addresses are rejected.
 pub fn eth_address(s: &str) -> bool {
     let s = s.trim();
-    let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) else { return false };
+    let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) else {
+        return false;
+    };
     let h = h.as_bytes();
     if h.len() != 40 || !h.iter().all(u8::is_ascii_hexdigit) || h.iter().all(|&c| c == b'0') {
         return false;
@@ -112,7 +132,11 @@ pub fn eth_address(s: &str) -> bool {
         if !c.is_ascii_alphabetic() {
             return true;
         }
-        let nibble = if i % 2 == 0 { hash[i / 2] >> 4 } else { hash[i / 2] & 0xf };
+        let nibble = if i % 2 == 0 {
+            hash[i / 2] >> 4
+        } else {
+            hash[i / 2] & 0xf
+        };
         (nibble >= 8) == c.is_ascii_uppercase()
     })
 }
@@ -150,13 +174,20 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
         for i in 16..64 {
             let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
             let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
         }
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
         for i in 0..64 {
             let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
             let ch = (e & f) ^ (!e & g);
-            let t1 = hh.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
             let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
             let maj = (a & b) ^ (a & c) ^ (b & c);
             let t2 = s0.wrapping_add(maj);
@@ -183,14 +214,35 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
 /// Keccak-256 (the pre-standard padding used by Ethereum, not SHA3-256).
 pub(crate) fn keccak256(data: &[u8]) -> [u8; 32] {
     const RC: [u64; 24] = [
-        0x0000000000000001, 0x0000000000008082, 0x800000000000808a, 0x8000000080008000,
-        0x000000000000808b, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
-        0x000000000000008a, 0x0000000000000088, 0x0000000080008009, 0x000000008000000a,
-        0x000000008000808b, 0x800000000000008b, 0x8000000000008089, 0x8000000000008003,
-        0x8000000000008002, 0x8000000000000080, 0x000000000000800a, 0x800000008000000a,
-        0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+        0x0000000000000001,
+        0x0000000000008082,
+        0x800000000000808a,
+        0x8000000080008000,
+        0x000000000000808b,
+        0x0000000080000001,
+        0x8000000080008081,
+        0x8000000000008009,
+        0x000000000000008a,
+        0x0000000000000088,
+        0x0000000080008009,
+        0x000000008000000a,
+        0x000000008000808b,
+        0x800000000000008b,
+        0x8000000000008089,
+        0x8000000000008003,
+        0x8000000000008002,
+        0x8000000000000080,
+        0x000000000000800a,
+        0x800000008000000a,
+        0x8000000080008081,
+        0x8000000000008080,
+        0x0000000080000001,
+        0x8000000080008008,
     ];
-    const ROT: [u32; 25] = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14];
+    const ROT: [u32; 25] = [
+        0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56,
+        14,
+    ];
     const RATE: usize = 136;
     let mut st = [0u64; 25];
     let mut msg = data.to_vec();
@@ -226,7 +278,8 @@ pub(crate) fn keccak256(data: &[u8]) -> [u8; 32] {
             }
             for x in 0..5 {
                 for y in 0..5 {
-                    st[x + 5 * y] = b[x + 5 * y] ^ (!b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+                    st[x + 5 * y] =
+                        b[x + 5 * y] ^ (!b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
                 }
             }
             st[0] ^= rc;
@@ -249,9 +302,18 @@ mod tests {
 
     #[test]
     fn hashes_match_known_vectors() {
-        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(hex(&sha256(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(hex(&keccak256(b"")), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(&sha256(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            hex(&keccak256(b"")),
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        );
     }
 
     #[test]

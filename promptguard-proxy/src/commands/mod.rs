@@ -13,7 +13,13 @@ pub fn build_engine(args: &EngineArgs) -> Result<Engine> {
     let (preset, spec_strictness) = parse_preset_spec(&args.preset)?;
     let mut b = EngineBuilder::new();
     b.preset(preset);
-    if let Some(s) = args.strictness.as_deref().map(str::parse).transpose()?.or(spec_strictness) {
+    if let Some(s) = args
+        .strictness
+        .as_deref()
+        .map(str::parse)
+        .transpose()?
+        .or(spec_strictness)
+    {
         b.strictness(s);
     }
     if let Some(path) = &args.policy {

@@ -19,25 +19,37 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     if args.jsonl {
         let stdin = io::stdin();
         let stdout = io::stdout();
-        scan_jsonl(&engine, &options, stdin.lock(), BufWriter::new(stdout.lock()))?;
+        scan_jsonl(
+            &engine,
+            &options,
+            stdin.lock(),
+            BufWriter::new(stdout.lock()),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let text = match args.text.as_deref() {
         Some("-") => {
             let mut buf = Vec::new();
-            io::stdin().read_to_end(&mut buf).context("cannot read stdin")?;
+            io::stdin()
+                .read_to_end(&mut buf)
+                .context("cannot read stdin")?;
             String::from_utf8_lossy(&buf).into_owned()
         }
         Some(t) => t.to_owned(),
         None => anyhow::bail!("no text given (pass TEXT, `-` for stdin, or --jsonl)"),
     };
     let d = engine.scan_with(&text, &options);
-    println!("{}", d.to_json_pretty());
+    writeln!(io::stdout().lock(), "{}", d.to_json_pretty())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// One compact Decision per input line, in order; a bad line yields `{"error": ...}` on its line.
-pub fn scan_jsonl(engine: &Engine, options: &ScanOptions, input: impl BufRead, mut out: impl Write) -> Result<()> {
+pub fn scan_jsonl(
+    engine: &Engine,
+    options: &ScanOptions,
+    input: impl BufRead,
+    mut out: impl Write,
+) -> Result<()> {
     for (n, line) in input.split(b'\n').enumerate() {
         let line = line.context("cannot read stdin")?;
         let line = String::from_utf8_lossy(&line);
@@ -52,7 +64,11 @@ pub fn scan_jsonl(engine: &Engine, options: &ScanOptions, input: impl BufRead, m
         match result {
             Ok((text, v)) => {
                 let mut opts = options.clone();
-                if let Some(d) = v.get("direction").and_then(|d| d.as_str()).and_then(|d| d.parse::<Direction>().ok()) {
+                if let Some(d) = v
+                    .get("direction")
+                    .and_then(|d| d.as_str())
+                    .and_then(|d| d.parse::<Direction>().ok())
+                {
                     opts.direction = d;
                 }
                 writeln!(out, "{}", engine.scan_with(&text, &opts).to_json())?;
@@ -81,7 +97,10 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 4);
         assert_eq!(lines[0]["decision"], "allow");
-        assert!(lines[1]["error"].as_str().expect("error").contains("line 2"));
+        assert!(lines[1]["error"]
+            .as_str()
+            .expect("error")
+            .contains("line 2"));
         assert!(lines[2]["error"].as_str().expect("error").contains("text"));
         assert_eq!(lines[3]["decision"], "block");
     }

@@ -487,7 +487,7 @@ async fn postgres_writer(
                 Err(_) => break,
             }
         }
-        if client.as_ref().map_or(true, |c| c.is_closed()) {
+        if client.as_ref().is_none_or(|c| c.is_closed()) {
             client = pg_connect(&url)
                 .await
                 .map_err(|e| tracing::warn!("{e:#}"))

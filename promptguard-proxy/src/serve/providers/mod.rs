@@ -236,7 +236,7 @@ impl Providers {
                         continue;
                     }
                     for pat in &p.models {
-                        if glob(pat, m) && best.map_or(true, |(_, len)| pat.len() > len) {
+                        if glob(pat, m) && best.is_none_or(|(_, len)| pat.len() > len) {
                             best = Some((name.as_str(), pat.len()));
                         }
                     }
