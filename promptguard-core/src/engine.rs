@@ -18,6 +18,7 @@ use crate::policy::{
     self, ActionSetting, FailMode, Policy, Preset, RedactionStyle, ResolvedPolicy, Strictness,
 };
 use crate::redact;
+use crate::rules::floor_boundary;
 use crate::rules::{self, RuleSet};
 use crate::vault::Vault;
 
@@ -362,7 +363,7 @@ impl Engine {
                         confidence: rule.weight,
                         severity: rule.severity,
                         span,
-                        excerpt: excerpt(text, span),
+                        excerpt: excerpt_of(text, span),
                         entity: rule.entity.clone(),
                         category: rule.category.clone(),
                         message: None,
@@ -474,7 +475,6 @@ impl Engine {
                         span,
                         "deny_list",
                     );
-                    f.threat_type = ThreatType::PromptInjection;
                     f.excerpt = format!("{} (deny-list phrase \"{phrase}\")", f.excerpt);
                     out.push(f);
                 }
@@ -720,16 +720,6 @@ fn reason_for(f: &Finding, rules: &RuleSet) -> String {
     format!("{desc}: {quoted} (rule {})", f.rule_id)
 }
 
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// Splits `text` into windows of at most `size` bytes overlapping by [`WINDOW_OVERLAP`],
 /// on character boundaries. Short texts are one window.
 fn windows(text: &str, size: usize) -> Vec<(usize, &str)> {
@@ -762,10 +752,6 @@ fn excerpt_of(text: &str, span: Span) -> String {
         let cut: String = s.chars().take(EXCERPT_CHARS - 1).collect();
         cut + "…"
     }
-}
-
-fn excerpt(text: &str, span: Span) -> String {
-    excerpt_of(text, span)
 }
 
 #[cfg(test)]

@@ -522,7 +522,8 @@ impl RuleSet {
 /// A cap per rule and view, so that a pathological input cannot produce unbounded output.
 const MAX_HITS_PER_RULE: usize = 4096;
 
-fn floor_boundary(s: &str, mut i: usize) -> usize {
+/// The largest character boundary of `s` at or before `i` (clamped to `s.len()`).
+pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
     i = i.min(s.len());
     while !s.is_char_boundary(i) {
         i -= 1;

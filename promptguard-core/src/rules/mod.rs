@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use compile::RuleSet;
+pub(crate) use compile::{floor_boundary, RuleSet};
 
 use crate::decision::Severity;
 use crate::error::{Error, ErrorKind};
