@@ -1,8 +1,9 @@
 //! Compiling rule specs into a [`RuleSet`] and matching it over the views of a text.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::Extractor;
+use regex_syntax::hir::{Hir, HirKind};
 
 use super::RuleSpec;
 use crate::decision::{Severity, Span, ThreatType};
@@ -60,6 +61,8 @@ pub(crate) struct CompiledRule {
     context_window: usize,
     validator: Option<Validator>,
     case_sensitive: bool,
+    /// The regex was compiled case-insensitively (raw views).
+    case_insensitive: bool,
     word_boundary: bool,
     literals: Vec<String>,
     directions: u8,
@@ -107,8 +110,15 @@ struct ViewGroup {
     kind: ViewKind,
     ac: Option<AhoCorasick>,
     targets: Vec<AcTarget>,
-    /// Regex rules without usable anchors: always tried.
+    /// Regex rules without usable anchors.
     unanchored: Vec<usize>,
+    /// The unanchored regexes as one set: a single pass over the text says which of them
+    /// match at all, so only those are run for their spans. `None` if the set would be too
+    /// large to build (then every unanchored regex is run).
+    unanchored_set: Option<RegexSet>,
+    /// A view kind whose group runs every rule of this one: when that view's text is the same
+    /// as this view's (ordinary text has nothing to deobfuscate), this group is skipped.
+    subsumed_by: Option<ViewKind>,
 }
 
 /// A rule that matched, at original offsets.
@@ -151,30 +161,120 @@ fn ascii_word_boundaries(pattern: &str) -> String {
     out
 }
 
-/// Lowercase literals one of which every match of `pattern` starts with, if they are few and
+/// Lowercase literals one of which every match of `pattern` contains, if they are few and
 /// long enough to be worth a prefilter.
+///
+/// Prefix literals alone are not enough: many rules open with a context guard such as
+/// `(^|\W)` or a character class and only then name their words, and a regex without an
+/// anchor is run over every text. So the anchors may come from any required part of the
+/// pattern: a suffix of a concatenation (whose prefixes every match contains), a repeated or
+/// captured group, or every branch of an alternation. Of all the valid sets the cheapest is
+/// kept (few, long literals).
 fn extract_anchors(pattern: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
         .parse(pattern)
         .ok()?;
-    let seq = Extractor::new().extract(&hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.len() > 128 {
-        return None;
-    }
-    let mut out: Vec<String> = Vec::with_capacity(lits.len());
-    for l in lits {
-        let s = String::from_utf8_lossy(l.as_bytes()).to_lowercase();
-        if s.trim().chars().count() < 3 {
+    required_literals(&hir).map(|a| a.lits)
+}
+
+/// Most anchors a rule may have: more and the prefilter stops being selective.
+const MAX_ANCHORS: usize = 256;
+
+/// A set of anchors and its estimated cost (how often such literals occur in ordinary text).
+struct AnchorSet {
+    lits: Vec<String>,
+    cost: f64,
+}
+
+impl AnchorSet {
+    /// Lowercased, deduplicated literals if every one is long enough to be selective.
+    fn new<'a>(lits: impl IntoIterator<Item = &'a [u8]>) -> Option<AnchorSet> {
+        let mut out: Vec<String> = Vec::new();
+        for l in lits {
+            let s = String::from_utf8_lossy(l).to_lowercase();
+            let t = s.trim();
+            // Three letters, or two non-ASCII characters (CJK words are often two).
+            if t.chars().count() < 3 && !(t.chars().count() == 2 && t.len() >= 4) {
+                return None;
+            }
+            if !out.contains(&s) {
+                out.push(s);
+            }
+            if out.len() > MAX_ANCHORS {
+                return None;
+            }
+        }
+        if out.is_empty() {
             return None;
         }
-        if !out.contains(&s) {
-            out.push(s);
+        // A short literal is far likelier to occur than a long one.
+        let cost = out
+            .iter()
+            .map(|s| 1.0 / (s.trim().chars().count().min(8) as f64).powi(3))
+            .sum();
+        Some(AnchorSet { lits: out, cost })
+    }
+
+    fn better(a: Option<AnchorSet>, b: Option<AnchorSet>) -> Option<AnchorSet> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
+            (a, b) => a.or(b),
         }
     }
-    Some(out)
+}
+
+/// Literals every match of `hir` starts with, when that set is finite.
+fn prefix_literals(hir: &Hir) -> Option<AnchorSet> {
+    let mut ex = Extractor::new();
+    ex.limit_total(1024).limit_class(16);
+    let seq = ex.extract(hir);
+    AnchorSet::new(seq.literals()?.iter().map(|l| l.as_bytes()))
+}
+
+/// The cheapest set of literals one of which every match of `hir` contains.
+fn required_literals(hir: &Hir) -> Option<AnchorSet> {
+    let mut best = prefix_literals(hir);
+    match hir.kind() {
+        HirKind::Capture(c) => best = AnchorSet::better(best, required_literals(&c.sub)),
+        HirKind::Repetition(r) if r.min >= 1 => {
+            best = AnchorSet::better(best, required_literals(&r.sub))
+        }
+        HirKind::Concat(children) => {
+            for i in 1..children.len() {
+                let suffix = Hir::concat(children[i..].to_vec());
+                best = AnchorSet::better(best, prefix_literals(&suffix));
+            }
+            for c in children {
+                best = AnchorSet::better(best, required_literals(c));
+            }
+        }
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<String> = Vec::new();
+            let mut complete = true;
+            for b in branches {
+                match required_literals(b) {
+                    Some(set) => {
+                        for l in set.lits {
+                            if !union.contains(&l) {
+                                union.push(l);
+                            }
+                        }
+                    }
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete {
+                best = AnchorSet::better(best, AnchorSet::new(union.iter().map(|s| s.as_bytes())));
+            }
+        }
+        _ => {}
+    }
+    best
 }
 
 impl RuleSet {
@@ -191,6 +291,7 @@ impl RuleSet {
         .into_iter()
         .map(|k| (k, Vec::new(), Vec::new()))
         .collect();
+        let mut rule_views: Vec<Vec<ViewKind>> = Vec::with_capacity(specs.len());
         for spec in specs {
             let idx = rules.len();
             let id = spec.id.trim();
@@ -251,6 +352,7 @@ impl RuleSet {
             }
             views.sort();
             views.dedup();
+            rule_views.push(views.clone());
             let case_insensitive = raw_like && !spec.case_sensitive;
             let pattern = match (&spec.regex, &spec.literals) {
                 (Some(re), None) => {
@@ -361,12 +463,22 @@ impl RuleSet {
                 context_window: spec.context_window.unwrap_or(48),
                 validator,
                 case_sensitive: spec.case_sensitive,
+                case_insensitive,
                 word_boundary: spec.word_boundary.unwrap_or(true),
                 literals: spec.literals.clone().unwrap_or_default(),
                 directions,
                 roles,
             });
         }
+        let members = |kind: ViewKind| -> Vec<usize> {
+            rule_views
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.contains(&kind))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let folded_rules = members(ViewKind::Folded);
         let mut groups = Vec::new();
         for (kind, targets, unanchored) in per_view {
             if targets.is_empty() && unanchored.is_empty() {
@@ -388,11 +500,19 @@ impl RuleSet {
                         })?,
                 )
             };
+            let unanchored_set = unanchored_set(&rules, &unanchored);
+            let subsumed_by = (kind == ViewKind::Deobfuscated
+                && members(kind)
+                    .iter()
+                    .all(|r| folded_rules.binary_search(r).is_ok()))
+            .then_some(ViewKind::Folded);
             groups.push(ViewGroup {
                 kind,
                 ac,
                 targets: targets.into_iter().map(|(_, t)| t).collect(),
                 unanchored,
+                unanchored_set,
+                subsumed_by,
             });
         }
         Ok(RuleSet { rules, groups })
@@ -408,6 +528,12 @@ impl RuleSet {
         for group in &self.groups {
             for view in views.of_kind(group.kind) {
                 let text = view.text.as_str();
+                if group
+                    .subsumed_by
+                    .is_some_and(|k| views.of_kind(k).any(|v| v.text == view.text))
+                {
+                    continue;
+                }
                 candidate.iter_mut().for_each(|c| *c = false);
                 if let Some(ac) = &group.ac {
                     for m in ac.find_overlapping_iter(text) {
@@ -438,8 +564,13 @@ impl RuleSet {
                         }
                     }
                 }
-                for &r in &group.unanchored {
-                    candidate[r] = true;
+                match &group.unanchored_set {
+                    Some(set) => {
+                        for i in set.matches(text).iter() {
+                            candidate[group.unanchored[i]] = true;
+                        }
+                    }
+                    None => group.unanchored.iter().for_each(|&r| candidate[r] = true),
                 }
                 for (r, _) in candidate.iter().enumerate().filter(|(_, c)| **c) {
                     let rule = &self.rules[r];
@@ -504,19 +635,44 @@ impl RuleSet {
             // Context is looked for in the same view around the match, and for decoded
             // segments in the original text around the segment as well.
             let near = window(text, s, e, rule.context_window).to_lowercase();
-            let found = rule.context.iter().any(|c| near.contains(c.as_str()));
+            let found = rule.context.iter().any(|c| contains_word(&near, c));
             if !found {
                 let span = view.original_span(s, e);
                 let raw = views.views.first().map_or("", |v| v.text.as_str());
                 let near_raw =
                     window(raw, span.start, span.end, rule.context_window).to_lowercase();
-                if !rule.context.iter().any(|c| near_raw.contains(c.as_str())) {
+                if !rule.context.iter().any(|c| contains_word(&near_raw, c)) {
                     return false;
                 }
             }
         }
         true
     }
+}
+
+/// One [`RegexSet`] over the regexes of `rules[idx]` (case-insensitive ones wrapped in `(?i:)`).
+fn unanchored_set(rules: &[CompiledRule], idx: &[usize]) -> Option<RegexSet> {
+    if idx.len() < 2 {
+        return None;
+    }
+    let sources: Vec<String> = idx
+        .iter()
+        .filter_map(|&r| match &rules[r].pattern {
+            Pattern::Regex { re, .. } if rules[r].case_insensitive => {
+                Some(format!("(?i:{})", re.as_str()))
+            }
+            Pattern::Regex { re, .. } => Some(re.as_str().to_owned()),
+            Pattern::Literals => None,
+        })
+        .collect();
+    if sources.len() != idx.len() {
+        return None;
+    }
+    RegexSetBuilder::new(&sources)
+        .size_limit(64 << 20)
+        .dfa_size_limit(16 << 20)
+        .build()
+        .ok()
 }
 
 /// A cap per rule and view, so that a pathological input cannot produce unbounded output.
@@ -543,6 +699,23 @@ fn window(text: &str, s: usize, e: usize, w: usize) -> &str {
     let a = floor_boundary(text, s.saturating_sub(w));
     let b = ceil_boundary(text, e.saturating_add(w));
     &text[a..b]
+}
+
+/// Whether `word` occurs in `hay` starting at a word boundary: context word `tin` is found in
+/// "TIN: …" but not in "meeting", while `account` still finds "accounts". Words that begin
+/// with a non-ASCII letter (Chinese, Japanese… have no spaces between words) match anywhere.
+fn contains_word(hay: &str, word: &str) -> bool {
+    let needs_boundary = word
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    hay.match_indices(word).any(|(i, _)| {
+        !needs_boundary
+            || hay[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
 }
 
 fn at_word_boundaries(text: &str, s: usize, e: usize) -> bool {
@@ -572,11 +745,36 @@ mod tests {
         let a = extract_anchors(r"(?-u:\b)(ignore|disregard) (all )?previous").expect("anchors");
         assert!(!a.is_empty());
         assert!(
-            a.iter()
-                .all(|s| s.starts_with("ignore") || s.starts_with("disregard")),
+            a.iter().all(|s| s.starts_with("ignore")
+                || s.starts_with("disregard")
+                || s.contains("previous")),
             "{a:?}"
         );
-        assert!(extract_anchors(r".{0,10}foo").is_none());
+        assert!(extract_anchors(r".{0,10}fo").is_none());
+    }
+
+    #[test]
+    fn anchors_come_from_any_required_part() {
+        // A context guard first, the words after: anchored by the words.
+        let a = extract_anchors(r"(^|\W)(ignora|olvida) (las|tus) instrucciones").expect("anchors");
+        assert!(a.iter().all(|s| s.contains("instrucciones")), "{a:?}");
+        // Every branch of an alternation must contribute, or there is no anchor.
+        let a = extract_anchors(r"\d{3} password|secret \d+").expect("anchors");
+        assert!(a.iter().any(|s| s.contains("password")), "{a:?}");
+        assert!(a.iter().any(|s| s.contains("secret")), "{a:?}");
+        assert!(extract_anchors(r"\d{3} password|\d{9}").is_none());
+        // The cheapest set wins: one long literal over many short ones.
+        let a = extract_anchors(r"(ab|cd|ef) confidential").expect("anchors");
+        assert_eq!(a, vec![" confidential".to_owned()]);
+    }
+
+    #[test]
+    fn context_words_start_at_word_boundaries() {
+        assert!(contains_word("my tin: 123", "tin"));
+        assert!(!contains_word("the meeting is at", "tin"));
+        assert!(contains_word("two accounts", "account"));
+        assert!(contains_word("x meeting, then tin", "tin"));
+        assert!(contains_word("请提供身份证号码", "身份证"));
     }
 
     #[test]
