@@ -4,12 +4,17 @@
 use promptguard_core::{
     ConversationDecision, Decision, Finding, Message, Role, Severity, Unscanned,
 };
-use pyo3::exceptions::PyValueError;
+use std::hash::{Hash, Hasher};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyList, PyMapping, PyString, PyTuple, PyType};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::errors::invalid_input;
+use crate::json::{to_json_value, type_name, JsonSpec};
 use crate::text::code_point_offsets;
 
 /// Rewrites every byte span of `d` (findings and unscanned parts) as code-point offsets of `text`.
@@ -116,6 +121,54 @@ fn to_json_string<T: Serialize>(value: &T, indent: Option<i64>) -> PyResult<Stri
     result.map_err(|e| PyValueError::new_err(format!("cannot serialise the decision: {e}")))
 }
 
+/// A result given back as a dict (`from_dict`): the JSON data `to_dict()` produced.
+const RESULT_JSON: JsonSpec = JsonSpec {
+    holds: "a result holds",
+    max_depth: 16,
+    lossy_strings: true,
+    error: invalid_input,
+};
+
+/// Rebuilds a core result from its dict form. Python floats convert exactly, so a
+/// `to_dict()` → `from_dict()` round trip gives back an equal object.
+fn from_py_dict<T: DeserializeOwned>(data: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    let py = data.py();
+    if data.cast::<PyMapping>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "data must be a dict, not {}",
+            type_name(data)
+        )));
+    }
+    let value = to_json_value(data, "data", &RESULT_JSON)?;
+    serde_json::from_value(value).map_err(|e| invalid_input(py, &format!("invalid {what}: {e}")))
+}
+
+/// `json.loads(data)` and then [`from_py_dict`]: Python parses the floats, exactly.
+fn from_py_json<T: DeserializeOwned>(data: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    let py = data.py();
+    if !data.is_instance_of::<PyString>() {
+        return Err(crate::text::not_a_str(data, "data"));
+    }
+    let parsed = json_loads(py, &data.cast::<PyString>()?.to_cow()?)
+        .map_err(|e| invalid_input(py, &format!("invalid {what}: {e}")))?;
+    from_py_dict(parsed.bind(py), what)
+}
+
+/// A hash of some fields, consistent with equality over all of them.
+fn hash_of<T: Hash>(fields: T) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    fields.hash(&mut h);
+    h.finish()
+}
+
+/// `(cls.from_dict, (obj.to_dict(),))`: how every result class pickles.
+fn reduce_via_dict<'py>(
+    obj: &Bound<'py, PyAny>,
+    dict: Py<PyAny>,
+) -> PyResult<(Bound<'py, PyAny>, (Py<PyAny>,))> {
+    Ok((obj.get_type().getattr("from_dict")?, (dict,)))
+}
+
 /// One piece of evidence: a rule, model or policy check that fired on a span of the text.
 #[pyclass(frozen, module = "promptguard", name = "Threat")]
 #[derive(Debug)]
@@ -179,6 +232,22 @@ impl PyThreat {
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_loads(py, &to_json_string(&self.f, None)?)
     }
+    /// A Threat from its `to_dict()` form.
+    #[classmethod]
+    fn from_dict(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyThreat {
+            f: from_py_dict(data, "Threat dict")?,
+        })
+    }
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.f == other.f
+    }
+    fn __hash__(&self) -> u64 {
+        hash_of((&self.f.rule_id, self.f.span, &self.f.detector))
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Py<PyAny>,))> {
+        reduce_via_dict(slf.as_any(), slf.get().to_dict(slf.py())?)
+    }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Threat(type={}, rule_id={}, confidence={}, span=({}, {}), excerpt={})",
@@ -210,6 +279,26 @@ impl PyUnscanned {
     #[getter]
     fn span(&self) -> (usize, usize) {
         (self.u.span.start, self.u.span.end)
+    }
+    /// `{"reason": ..., "span": [start, end]}`, as in the Decision JSON.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_loads(py, &to_json_string(&self.u, None)?)
+    }
+    /// An Unscanned from its `to_dict()` form.
+    #[classmethod]
+    fn from_dict(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyUnscanned {
+            u: from_py_dict(data, "Unscanned dict")?,
+        })
+    }
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.u == other.u
+    }
+    fn __hash__(&self) -> u64 {
+        hash_of((&self.u.reason, self.u.span))
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Py<PyAny>,))> {
+        reduce_via_dict(slf.as_any(), slf.get().to_dict(slf.py())?)
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
@@ -339,6 +428,26 @@ impl PyDecision {
     fn to_json(&self, indent: Option<i64>) -> PyResult<String> {
         to_json_string(&self.d, indent)
     }
+    /// A Decision from its `to_dict()` form (spans are taken as given: code points).
+    #[classmethod]
+    fn from_dict(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyDecision::new(from_py_dict(data, "Decision dict")?))
+    }
+    /// A Decision from its `to_json()` form.
+    #[classmethod]
+    fn from_json(_cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyDecision::new(from_py_json(data, "Decision JSON")?))
+    }
+    /// Equal when every field is (`event_id` and `latency_ms` included).
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.d == other.d
+    }
+    fn __hash__(&self) -> u64 {
+        hash_of((self.d.action, &self.d.event_id, &self.d.reason))
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Py<PyAny>,))> {
+        reduce_via_dict(slf.as_any(), slf.get().to_dict(slf.py())?)
+    }
     fn __repr__(&self, py: Python<'_>) -> String {
         let rules: Vec<String> = self.d.rule_ids().map(|r| py_repr(py, r)).collect();
         format!(
@@ -398,6 +507,45 @@ impl PyConversationDecision {
         }
         out.set_item("messages", list)?;
         Ok(out.into_any().unbind())
+    }
+    /// A ConversationDecision from its `to_dict()` form.
+    #[classmethod]
+    fn from_dict(cls: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Data {
+            decision: Decision,
+            messages: Vec<Decision>,
+        }
+        let d: Data = from_py_dict(data, "ConversationDecision dict")?;
+        PyConversationDecision::new(
+            cls.py(),
+            ConversationDecision {
+                decision: d.decision,
+                messages: d.messages,
+            },
+        )
+    }
+    fn __eq__(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<bool> {
+        if self.decision.get().d != other.decision.get().d {
+            return Ok(false);
+        }
+        let (a, b) = (self.messages.bind(py), other.messages.bind(py));
+        if a.len() != b.len() {
+            return Ok(false);
+        }
+        for (x, y) in a.iter().zip(b.iter()) {
+            if x.cast::<PyDecision>()?.get().d != y.cast::<PyDecision>()?.get().d {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+    fn __hash__(&self) -> u64 {
+        self.decision.get().__hash__()
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Py<PyAny>,))> {
+        reduce_via_dict(slf.as_any(), slf.get().to_dict(slf.py())?)
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(

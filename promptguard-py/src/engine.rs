@@ -12,15 +12,16 @@ use promptguard_core::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{
-    PyBool, PyCFunction, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
-};
+use pyo3::types::{PyCFunction, PyDict, PyMapping, PyString, PyTuple};
 
 use crate::decision::{
     conversation_to_code_points, spans_to_code_points, PyConversationDecision, PyDecision,
 };
 use crate::errors::{config_error, invalid_input, IntoPyResult};
+use crate::json::{to_json_value, type_name, JsonSpec};
+use crate::mcp::tool_call_from_py;
 use crate::text::{extract_text, not_a_str, Text};
+use crate::vault::PyVault;
 
 /// Scans one text and converts its spans; pure Rust, run with the GIL released.
 fn scan_one(engine: &Engine, text: &str, options: &ScanOptions) -> Decision {
@@ -111,82 +112,13 @@ fn scan_options(
     })
 }
 
-/// Deepest nesting accepted in a policy dict (policies are a few levels deep).
-const MAX_POLICY_DEPTH: usize = 32;
-
-/// Converts a policy given as Python data (dicts, lists, str, int, float, bool, None) to JSON.
-fn to_json_value(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<serde_json::Value> {
-    use serde_json::Value;
-    let py = obj.py();
-    if depth > MAX_POLICY_DEPTH {
-        return Err(config_error(py, &format!("{path}: nested too deeply")));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if let Ok(i) = obj.cast::<PyInt>() {
-        if let Ok(v) = i.extract::<i64>() {
-            return Ok(Value::from(v));
-        }
-        if let Ok(v) = i.extract::<u64>() {
-            return Ok(Value::from(v));
-        }
-        return Err(config_error(
-            py,
-            &format!("{path}: integer {i} is out of range"),
-        ));
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        return serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| config_error(py, &format!("{path}: {v} is not a finite number")));
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for (i, item) in obj.try_iter()?.enumerate() {
-            out.push(to_json_value(&item?, &format!("{path}[{i}]"), depth + 1)?);
-        }
-        return Ok(Value::Array(out));
-    }
-    if let Ok(m) = obj.cast::<PyMapping>() {
-        let mut out = serde_json::Map::new();
-        for item in m.items()?.iter() {
-            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-            let Ok(key) = k.cast::<PyString>() else {
-                return Err(config_error(
-                    py,
-                    &format!("{path}: keys must be str, got {}", type_name(&k)),
-                ));
-            };
-            let key = key.to_cow()?.into_owned();
-            let value = to_json_value(&v, &format!("{path}.{key}"), depth + 1)?;
-            out.insert(key, value);
-        }
-        return Ok(Value::Object(out));
-    }
-    Err(config_error(
-        py,
-        &format!(
-            "{path}: unsupported value of type {}; a policy holds dict, list, str, int, float, \
-             bool or None",
-            type_name(obj)
-        ),
-    ))
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".to_owned())
-}
+/// A policy given as a dict: JSON data, a few levels deep.
+const POLICY_JSON: JsonSpec = JsonSpec {
+    holds: "a policy holds",
+    max_depth: 32,
+    lossy_strings: false,
+    error: config_error,
+};
 
 /// A policy given as a mapping, as YAML/JSON text, or as a path (`os.PathLike`) to a file.
 fn policy_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Policy> {
@@ -199,7 +131,7 @@ fn policy_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Policy> {
         return Policy::from_file(path).into_py_result(py);
     }
     if obj.is_instance_of::<PyMapping>() || obj.cast::<PyMapping>().is_ok() {
-        let value = to_json_value(obj, "policy", 0)?;
+        let value = to_json_value(obj, "policy", &POLICY_JSON)?;
         return Policy::from_value(value).into_py_result(py);
     }
     Err(PyTypeError::new_err(format!(
@@ -496,6 +428,94 @@ impl PyEngine {
             },
         )?;
         aio_runner(py)?.call1((job,))
+    }
+
+    /// Scan one text like `scan`, but write redactions as numbered placeholders kept in
+    /// `vault` (`[EMAIL_1]`), so that `vault.restore()` can put the values back into the model's
+    /// answer. Use one vault per conversation; the same value keeps its placeholder every turn.
+    #[pyo3(
+        signature = (text, vault, *, direction=None, role=None, event_id=None, canaries=None, system_prompt=None),
+        text_signature = "($self, text, vault, *, direction='input', role=None, event_id=None, canaries=None, system_prompt=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn scan_reversible(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        vault: &Bound<'_, PyAny>,
+        direction: Option<String>,
+        role: Option<String>,
+        event_id: Option<String>,
+        canaries: Option<Vec<String>>,
+        system_prompt: Option<String>,
+    ) -> PyResult<PyDecision> {
+        let text = extract_text(text, "text")?;
+        let vault = vault.cast::<PyVault>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "vault must be a promptguard.Vault, not {}",
+                type_name(vault)
+            ))
+        })?;
+        let options = scan_options(
+            py,
+            direction.as_deref(),
+            role.as_deref(),
+            event_id,
+            canaries,
+            system_prompt,
+        )?;
+        let mut d = vault
+            .get()
+            .with(py, |v| self.engine.scan_reversible(&text, &options, v));
+        py.detach(|| spans_to_code_points(&mut d, &text));
+        Ok(PyDecision::new(d))
+    }
+
+    /// Check a tool call against the policy's `mcp` section (server and tool lists, argument
+    /// schemas, path and SQL rules) and scan it with every other detector. `arguments` is a
+    /// dict of JSON-able values, JSON text, or None; spans are code points of
+    /// `promptguard.tool_call_envelope(name, arguments, server=server)`.
+    #[pyo3(
+        signature = (name, arguments=None, *, server=None),
+        text_signature = "($self, name, arguments=None, *, server='')"
+    )]
+    fn check_tool_call(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        arguments: Option<&Bound<'_, PyAny>>,
+        server: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyDecision> {
+        let call = tool_call_from_py(name, arguments, server)?;
+        let d = py.detach(|| {
+            let mut d = self.engine.check_tool_call(&call);
+            spans_to_code_points(&mut d, &call.envelope());
+            d
+        });
+        Ok(PyDecision::new(d))
+    }
+
+    /// Scan what a tool returned (a tool text: indirect injection, exfiltration, malicious
+    /// URLs ...) before the model reads it; the reason names the tool. Spans index `output`.
+    #[pyo3(
+        signature = (name, output, *, server=None),
+        text_signature = "($self, name, output, *, server='')"
+    )]
+    fn scan_tool_output(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        output: &Bound<'_, PyAny>,
+        server: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyDecision> {
+        let call = tool_call_from_py(name, None, server)?;
+        let output = extract_text(output, "output")?;
+        let d = py.detach(|| {
+            let mut d = self.engine.scan_tool_output(&call, &output);
+            spans_to_code_points(&mut d, &output);
+            d
+        });
+        Ok(PyDecision::new(d))
     }
 
     /// Scan a conversation: each message with its role, plus the user turns together.

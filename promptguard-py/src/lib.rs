@@ -12,7 +12,10 @@
 mod decision;
 mod engine;
 mod errors;
+mod json;
+mod mcp;
 mod text;
+mod vault;
 
 use pyo3::prelude::*;
 
@@ -41,6 +44,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::PyThreat>()?;
     m.add_class::<decision::PyUnscanned>()?;
     m.add_class::<decision::PyConversationDecision>()?;
+    m.add_class::<vault::PyVault>()?;
+    m.add_class::<vault::PyRestorer>()?;
     m.add_function(wrap_pyfunction!(engine::scan, m)?)?;
+    m.add_function(wrap_pyfunction!(mcp::tool_call_envelope, m)?)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-"""The Python examples run as documented: basic.py, and openai_guard.py both without an API key
-(guard decisions only) and against a local OpenAI-compatible server through the real SDK."""
+"""The Python examples run as documented: basic.py, vault_stream.py, mcp_tools.py, and
+openai_guard.py both without an API key (guard decisions only) and against a local
+OpenAI-compatible server through the real SDK."""
 
 from __future__ import annotations
 
@@ -36,6 +37,40 @@ def test_basic_example() -> None:
     assert "scan_many: 1000 decisions, blocked: [500]" in p.stdout
     assert "scan_async: allow" in p.stdout
     assert "ConfigError (config)" in p.stdout and "treshold" in p.stdout
+
+
+def test_vault_stream_example() -> None:
+    p = run_example("vault_stream.py")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == (
+        "to the model : Hi, I'm Jane Doe: [EMAIL_1], phone [PHONE_1]. Please draft a reply to [EMAIL_2]."
+    )
+    # The streamed answer reaches the user with the values back, unknown tokens untouched.
+    assert lines[1] == (
+        "to the user  : Done! I drafted the reply to bob@corp.com and signed it with "
+        "jane.doe@example.com, +1 415 867 5309. [EMAIL_9] and [x] pass through unchanged."
+    )
+    assert lines[2] == "to the model : Thanks! Send it to [EMAIL_2] again, from [EMAIL_1]."
+    assert "placeholders : [EMAIL_1], [PHONE_1], [EMAIL_2]" in lines
+    assert "restore      : Call +1 415 867 5309 if bob@corp.com does not answer." in lines
+    assert "reloaded     : 3 values, [EMAIL_1] -> jane.doe@example.com" in lines
+    assert "attack       : (blocked: prompt_injection)" in lines
+    assert lines[-1] == "repr         : Vault(placeholders=3)"
+
+
+def test_mcp_tools_example() -> None:
+    p = run_example("mcp_tools.py")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "files/read_file: run"
+    assert lines[1].startswith("files/read_file: refuse (") and "mcp.path.denied" in lines[1]
+    assert lines[2] == "db/query: run"
+    assert lines[3] == "db/query: refuse (mcp.sql.verb_denied)"
+    assert lines[4] == "db/delete_rows: refuse (mcp.tool.blocked)"
+    assert lines[5].startswith("shell/run: refuse (") and "mcp.server.not_allowed" in lines[5]
+    assert lines[6].startswith("web/fetch output: block (tool_injection)")
+    assert lines[6].endswith("(output of tool web/fetch)")
 
 
 def test_openai_example_without_a_key_skips_the_call() -> None:

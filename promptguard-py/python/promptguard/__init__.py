@@ -5,7 +5,9 @@
 >>> d.decision
 'block'
 
-See ``Engine`` for strictness, policies, batches (``scan_many``) and asyncio (``scan_async``).
+See ``Engine`` for strictness, policies, batches (``scan_many``) and asyncio (``scan_async``),
+reversible redaction (``Engine.scan_reversible`` with a ``Vault``) and tool calls
+(``Engine.check_tool_call``, ``Engine.scan_tool_output``).
 """
 
 from promptguard._native import (
@@ -21,11 +23,14 @@ from promptguard._native import (
     ParseError as ParseError,
     PolicyFileError as PolicyFileError,
     PromptGuardError as PromptGuardError,
+    Restorer as Restorer,
     RuleError as RuleError,
     Threat as Threat,
     Unscanned as Unscanned,
+    Vault as Vault,
     __version__ as __version__,
     scan as scan,
+    tool_call_envelope as tool_call_envelope,
 )
 from promptguard._types import (
     Action as Action,
@@ -55,6 +60,7 @@ __all__ = [
     "PolicyFileError",
     "Preset",
     "PromptGuardError",
+    "Restorer",
     "Role",
     "RuleError",
     "Severity",
@@ -62,6 +68,8 @@ __all__ = [
     "Threat",
     "ThreatType",
     "Unscanned",
+    "Vault",
     "__version__",
     "scan",
+    "tool_call_envelope",
 ]

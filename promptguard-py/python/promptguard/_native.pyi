@@ -1,6 +1,6 @@
 # Hand-written stubs of the native module (src/*.rs); checked against it by `mypy.stubtest`.
 import os
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, final
 
 from promptguard._types import Action, Direction, MlMode, Preset, Role, Severity, Strictness, ThreatType
@@ -17,12 +17,15 @@ __all__ = [
     "ParseError",
     "PolicyFileError",
     "PromptGuardError",
+    "Restorer",
     "RuleError",
     "THREAT_TYPES",
     "Threat",
     "Unscanned",
+    "Vault",
     "__version__",
     "scan",
+    "tool_call_envelope",
 ]
 
 __version__: str
@@ -79,6 +82,12 @@ class Threat:
     @property
     def message(self) -> int | None: ...
     def to_dict(self) -> dict[str, Any]: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Threat:
+        """A Threat from its `to_dict()` form."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[Callable[[Mapping[str, Any]], Threat], tuple[dict[str, Any]]]: ...
 
 @final
 class Unscanned:
@@ -88,6 +97,13 @@ class Unscanned:
     def reason(self) -> str: ...
     @property
     def span(self) -> tuple[int, int]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Unscanned:
+        """An Unscanned from its `to_dict()` form."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[Callable[[Mapping[str, Any]], Unscanned], tuple[dict[str, Any]]]: ...
 
 @final
 class Decision:
@@ -121,6 +137,16 @@ class Decision:
         """The Decision JSON of DESIGN.md as a dict (spans in code points)."""
     def to_json(self, *, indent: int | None = None) -> str:
         """The Decision JSON of DESIGN.md."""
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """A Decision from its `to_dict()` form (spans taken as given: code points)."""
+    @classmethod
+    def from_json(cls, data: str) -> Decision:
+        """A Decision from its `to_json()` form."""
+    def __eq__(self, value: object, /) -> bool:
+        """Equal when every field is (`event_id` and `latency_ms` included)."""
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[Callable[[Mapping[str, Any]], Decision], tuple[dict[str, Any]]]: ...
 
 @final
 class ConversationDecision:
@@ -131,6 +157,49 @@ class ConversationDecision:
     @property
     def messages(self) -> tuple[Decision, ...]: ...
     def to_dict(self) -> dict[str, Any]: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConversationDecision:
+        """A ConversationDecision from its `to_dict()` form."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[[Mapping[str, Any]], ConversationDecision], tuple[dict[str, Any]]]: ...
+
+@final
+class Vault:
+    """The placeholder <-> value mapping of one conversation (reversible redaction).
+
+    Pass it to `Engine.scan_reversible` for every turn, then give the model's answer to
+    `restore` (or a `restorer()` while streaming). Safe to share between threads; `repr()`
+    never shows stored values; pickling and `to_json()` do (store them like the conversation).
+    """
+
+    def __new__(cls) -> Vault: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The placeholders issued so far, in order of issue."""
+    def value_of(self, placeholder: str) -> str | None:
+        """The original value behind a placeholder this vault issued, else None."""
+    def restore(self, text: str) -> str:
+        """`text` with every placeholder this vault issued replaced by its value."""
+    def restorer(self) -> Restorer:
+        """A streaming restorer over a snapshot of the mapping as it is now."""
+    def to_json(self) -> str: ...
+    @classmethod
+    def from_json(cls, data: str) -> Vault: ...
+    def __reduce__(self) -> tuple[Callable[[str], Vault], tuple[str]]: ...
+
+@final
+class Restorer:
+    """Restores placeholders in a streamed answer: `push()` every chunk, forward what it
+    returns, then forward `finish()`. Placeholders split across chunks are held back."""
+
+    def push(self, chunk: str) -> str: ...
+    def push_bytes(self, chunk: bytes | bytearray) -> str: ...
+    def finish(self) -> str: ...
 
 @final
 class Engine:
@@ -186,6 +255,31 @@ class Engine:
     def scan_messages(
         self, messages: Iterable[Mapping[str, str | None] | tuple[str, str]]
     ) -> ConversationDecision: ...
+    def scan_reversible(
+        self,
+        text: str,
+        vault: Vault,
+        *,
+        direction: Direction = "input",
+        role: Role | None = None,
+        event_id: str | None = None,
+        canaries: list[str] | None = None,
+        system_prompt: str | None = None,
+    ) -> Decision:
+        """Like `scan`, but redactions become numbered placeholders (`[EMAIL_1]`) kept in `vault`."""
+    def check_tool_call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | str | None = None,
+        *,
+        server: str = "",
+    ) -> Decision:
+        """Check a tool call against the policy's `mcp` section and every other detector.
+
+        Spans are code points of `tool_call_envelope(name, arguments, server=server)`.
+        """
+    def scan_tool_output(self, name: str, output: str, *, server: str = "") -> Decision:
+        """Scan what a tool returned before the model reads it; spans index `output`."""
 
 def scan(
     text: str,
@@ -196,3 +290,5 @@ def scan(
     role: Role | None = None,
     event_id: str | None = None,
 ) -> Decision: ...
+def tool_call_envelope(name: str, arguments: Mapping[str, Any] | str | None = None, *, server: str = "") -> str:
+    """The text `Engine.check_tool_call` scans; its decision's spans index this string."""
