@@ -347,6 +347,12 @@ fn clean_units(text: &str, flags: &mut NormalizeFlags) -> Vec<Unit> {
         // Marks that do not compose are Zalgo noise on Latin, Greek and Cyrillic letters, but
         // vowel signs and viramas in Indic and other scripts: keep those.
         let strip_marks = c < '\u{0500}' || cluster.chars().count() > 3;
+        // Zalgo over spaced-out text puts marks on the spaces (`i ̶ g ̵ n`): such a space, once
+        // its marks are gone, is the same gap as the space beside it, not a second one.
+        if strip_marks && c.is_whitespace() && iter.peek().is_some_and(|&(_, n)| n.is_whitespace())
+        {
+            continue;
+        }
         for n in cluster.nfkc() {
             if is_invisible(n) || (strip_marks && is_combining_mark(n)) {
                 continue;
@@ -463,10 +469,12 @@ fn leet(c: char) -> Option<char> {
 /// Leetspeak folded inside tokens that mix letters with leet symbols; spaced-out letters joined.
 fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
     let mut v: Vec<Unit> = units.to_vec();
-    // Leetspeak: a token of letters and leet symbols with at least one letter and one symbol.
+    // Tokens of letters and leet symbols: (start, end, mixed) where `mixed` means at least one
+    // letter and one symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
+    let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
+    let mut tokens: Vec<(usize, usize, bool, bool)> = Vec::new();
     let mut i = 0;
     while i < v.len() {
-        let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
         if !is_tok(v[i].c) {
             i += 1;
             continue;
@@ -478,9 +486,15 @@ fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
         let tok = &v[start..i];
         let letters = tok.iter().filter(|u| u.c.is_alphabetic()).count();
         let leets = tok.iter().filter(|u| leet(u.c).is_some()).count();
-        // "h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5" (no letters).
-        if letters >= 1 && leets >= 1 && tok.len() >= 2 {
-            for u in &mut v[start..i] {
+        let mixed = letters >= 1 && leets >= 1 && tok.len() >= 2;
+        // Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
+        let symbols_only = leets == tok.len();
+        tokens.push((start, i, mixed, symbols_only));
+    }
+    for (k, &(start, end, mixed, symbols_only)) in tokens.iter().enumerate() {
+        let beside_mixed = (k > 0 && tokens[k - 1].2) || tokens.get(k + 1).is_some_and(|t| t.2);
+        if mixed || (symbols_only && beside_mixed) {
+            for u in &mut v[start..end] {
                 if let Some(f) = leet(u.c) {
                     u.c = f;
                 }
@@ -524,28 +538,59 @@ fn join_split_letters(v: &[Unit]) -> Vec<Unit> {
 }
 
 /// Joins runs of at least three single characters separated by one space (`y o u   a r e`,
-/// `< | i m _ s t a r t | >`); the wider gaps between such runs stay word breaks.
+/// `< | i m _ s t a r t | >`); the wider gaps between such runs stay word breaks. A shorter run
+/// (`a n`, `A I`) is joined too when a run beside it, across one such gap, qualifies: the
+/// whole text is spaced out, and two-letter words are words in it as well.
 fn join_spaced_chars(v: &[Unit]) -> Vec<Unit> {
     let isolated = |k: usize| {
         !v[k].c.is_whitespace()
             && (k == 0 || v[k - 1].c.is_whitespace())
             && (k + 1 >= v.len() || v[k + 1].c.is_whitespace())
     };
-    let mut out = Vec::with_capacity(v.len());
+    // Runs as (first index, last index, characters).
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     let mut i = 0;
     while i < v.len() {
         if isolated(i) {
             let mut j = i;
-            let mut run = vec![v[i]];
+            let mut n = 1;
             while j + 2 < v.len() && v[j + 1].c == ' ' && isolated(j + 2) {
-                run.push(v[j + 2]);
                 j += 2;
+                n += 1;
             }
-            if run.len() >= 3 {
-                out.extend(run);
-                i = j + 1;
-                continue;
+            runs.push((i, j, n));
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    let only_space_between =
+        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.c.is_whitespace());
+    let joined: Vec<bool> = (0..runs.len())
+        .map(|k| {
+            let (first, last, n) = runs[k];
+            n >= 3
+                || (n == 2
+                    && ((k > 0 && runs[k - 1].2 >= 3 && only_space_between(runs[k - 1].1, first))
+                        || runs
+                            .get(k + 1)
+                            .is_some_and(|r| r.2 >= 3 && only_space_between(last, r.0))))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut k = 0;
+    while i < v.len() {
+        if k < runs.len() && runs[k].0 == i {
+            let (first, last, _) = runs[k];
+            if joined[k] {
+                out.extend((first..=last).step_by(2).map(|x| v[x]));
+            } else {
+                out.extend_from_slice(&v[first..=last]);
             }
+            i = last + 1;
+            k += 1;
+            continue;
         }
         out.push(v[i]);
         i += 1;
@@ -687,7 +732,7 @@ fn decode_hex(s: &str) -> Option<String> {
         .bytes()
         .filter(u8::is_ascii_hexdigit)
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = digits
@@ -839,6 +884,17 @@ mod tests {
     }
 
     #[test]
+    fn zalgo_on_spaced_letters() {
+        assert_eq!(
+            view(
+                "i \u{336} g \u{335} n \u{334} o \u{337} r \u{336} e   a l l",
+                ViewKind::Deobfuscated
+            ),
+            "ignore all"
+        );
+    }
+
+    #[test]
     fn leetspeak_and_split_letters() {
         assert_eq!(
             view("1gn0r3 pr3v10u5", ViewKind::Deobfuscated),
@@ -854,6 +910,18 @@ mod tests {
         );
         // Numbers alone are not leetspeak.
         assert_eq!(view("in 2024 we had 5 apples", ViewKind::Deobfuscated), "");
+        // ...except beside leetspeak: "41" is "AI" there.
+        assert_eq!(
+            view("y0u 4r3 4n 41", ViewKind::Deobfuscated),
+            "you are an ai"
+        );
+        // Two-letter words inside spaced-out text are joined as well.
+        assert_eq!(
+            view("y o u   a r e   a n   A I   n o w", ViewKind::Deobfuscated),
+            "you are an ai now"
+        );
+        // ...but not on their own.
+        assert_eq!(view("plan a b testing", ViewKind::Deobfuscated), "");
     }
 
     #[test]
