@@ -610,7 +610,17 @@ impl CodeDetector for UrlDetector {
             };
             let mut hits = Vec::new();
             self.check(&candidate, input, &mut hits);
-            for h in hits {
+            // A password the secret detector already redacts (`secret.database_url` and the like)
+            // is handled there: redacting it is what the user wants, not blocking the message.
+            let (abs_s, abs_e) = (input.offset + s, input.offset + e);
+            let password_redacted = input
+                .prior
+                .iter()
+                .any(|f| f.detector == "secret" && f.span.start >= abs_s && f.span.end <= abs_e);
+            for h in hits
+                .into_iter()
+                .filter(|h| !(password_redacted && h.id == "url.credentials"))
+            {
                 out.push(Finding {
                     threat_type: ThreatType::UrlViolation,
                     detector: "url".into(),
@@ -710,6 +720,21 @@ mod tests {
         );
         assert!(!default_ids("ssh://git@github.com/org/repo.git")
             .contains(&"url.credentials".to_owned()));
+    }
+
+    #[test]
+    fn database_url_passwords_are_redacted_not_blocked() {
+        let engine = crate::EngineBuilder::new()
+            .ml_mode(crate::MlMode::Off)
+            .build()
+            .expect("engine");
+        let d = engine.scan("DATABASE_URL=postgres://app:S3cr3tPassw0rd!@db.internal:5432/prod");
+        assert_eq!(d.action, crate::Action::Redact, "{d:?}");
+        assert_eq!(
+            d.redacted_text.as_deref(),
+            Some("DATABASE_URL=postgres://app:[PASSWORD_REDACTED]@db.internal:5432/prod")
+        );
+        assert!(!d.threats.iter().any(|t| t.rule_id == "url.credentials"));
     }
 
     #[test]
