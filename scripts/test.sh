@@ -5,10 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The binding suites build their native modules in the same profile as `cargo test` (dev, with
+# dependencies optimised: see Cargo.toml), so that tract and the rest are compiled once, not once
+# per profile. Set PROMPTGUARD_BUILD_PROFILE=release to test release builds.
+export PROMPTGUARD_BUILD_PROFILE="${PROMPTGUARD_BUILD_PROFILE:-dev}"
+
 echo "== cargo test (workspace)"
 cargo test --workspace --exclude promptguard-py --exclude promptguard-node 2>&1 | tee /tmp/promptguard-cargo-test.log
 echo "== benches compile"
-cargo bench -p promptguard-benches --no-run
+# Compiled (not run) in the test profile: `cargo bench` itself builds with thin LTO, which would
+# compile every dependency a second time.
+cargo build -p promptguard-benches --benches
 
 for suite in promptguard-py/scripts/test.sh promptguard-node/scripts/test.sh promptguard-proxy/scripts/test-sdk.sh; do
   if [ -f "$suite" ]; then

@@ -76,6 +76,7 @@ mod engine;
 mod error;
 mod leak;
 mod mcp;
+mod ml;
 mod normalize;
 mod options;
 mod policy;

@@ -15,11 +15,13 @@ echo "== npm install (promptguard-node, from package-lock.json)"
 # of the lock file and `npm ci` then refuses it; `npm install` follows the lock all the same.
 npm install --ignore-scripts --no-audit --no-fund
 
-echo "== napi build --release"
+# PROMPTGUARD_BUILD_PROFILE=dev (scripts/test.sh sets it) builds the addon without --release.
+if [ "${PROMPTGUARD_BUILD_PROFILE:-release}" = dev ]; then build_script=build:debug; else build_script=build; fi
+echo "== napi $build_script"
 committed="$(mktemp -d)"
 trap 'rm -rf "$committed"' EXIT
 cp native.js native.d.ts "$committed/"
-npm run --silent build
+npm run --silent "$build_script"
 for f in native.js native.d.ts; do
   if ! cmp -s "$f" "$committed/$f"; then
     diff -u "$committed/$f" "$f" | head -40 || true

@@ -36,6 +36,12 @@ pub struct EngineArgs {
     /// Policy file (YAML, JSON or TOML) merged over the preset.
     #[arg(long)]
     pub policy: Option<PathBuf>,
+    /// ML tier: off (rules only), cascade (models where the rules are unsure) or always.
+    #[arg(long, default_value = "cascade")]
+    pub ml_mode: String,
+    /// Read the model files from this directory instead of the ones built in.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

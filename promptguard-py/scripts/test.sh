@@ -9,6 +9,7 @@
 #
 # usage: promptguard-py/scripts/test.sh [extra pytest args]
 # env:   PYTHON (default python3)   KEEP_VENV=1 keeps the temp dir   CARGO_TARGET_DIR is honoured
+#        PROMPTGUARD_BUILD_PROFILE=dev|release (default release)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,8 +29,11 @@ step "fresh venv in $WORK ($("$PYTHON" --version))"
 VPY="$WORK/venv/bin/python"
 "$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
 
-step "pip install $HERE (builds the Rust extension with maturin)"
-"$VPY" -m pip install -q --disable-pip-version-check "$HERE" pytest mypy openai
+# PROMPTGUARD_BUILD_PROFILE (release by default, as for users; scripts/test.sh sets dev) picks
+# the cargo profile maturin builds the extension with.
+step "pip install $HERE (builds the Rust extension with maturin, profile ${PROMPTGUARD_BUILD_PROFILE:-release})"
+MATURIN_PEP517_ARGS="--profile ${PROMPTGUARD_BUILD_PROFILE:-release}" \
+  "$VPY" -m pip install -q --disable-pip-version-check "$HERE" pytest mypy openai
 
 # Run from the temp dir so that `import promptguard` is the installed wheel, not the source tree.
 cd "$WORK"

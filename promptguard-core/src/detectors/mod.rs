@@ -21,7 +21,7 @@ use crate::policy::Policy;
 
 /// What a code detector sees.
 #[derive(Debug)]
-#[allow(dead_code)] // `views` and `prior` are for the ML tier's cascade (issue 6), not yet landed
+#[allow(dead_code)] // `views` is not read by every detector build
 pub(crate) struct DetectorInput<'a> {
     /// The window of the original text being scanned.
     pub text: &'a str,
@@ -48,6 +48,32 @@ pub enum MlMode {
     Always,
 }
 
+impl MlMode {
+    /// `off`, `cascade` or `always`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MlMode::Off => "off",
+            MlMode::Cascade => "cascade",
+            MlMode::Always => "always",
+        }
+    }
+}
+
+impl std::str::FromStr for MlMode {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Ok(MlMode::Off),
+            "cascade" => Ok(MlMode::Cascade),
+            "always" => Ok(MlMode::Always),
+            _ => Err(crate::error::Error::config(format!(
+                "unknown ML mode `{s}`; expected off, cascade or always"
+            ))),
+        }
+    }
+}
+
 /// What building a code detector may depend on.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BuildContext<'a> {
@@ -69,15 +95,7 @@ pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
 
 /// Builds every code detector for a policy (the policy may configure them).
 pub(crate) fn build_all(ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetector>>, Error> {
-    // This build has no ML tier: `cascade` (the default) runs the rule tier alone, as it would
-    // when models leave nothing unsure; asking for models explicitly is an error, not a no-op.
-    if ctx.ml_mode == MlMode::Always || ctx.model_dir.is_some() {
-        return Err(Error::new(
-            crate::error::ErrorKind::Model,
-            "this build of promptguard has no ML tier: use ml_mode `off` or `cascade` and no model_dir",
-        ));
-    }
-    let all: Vec<Box<dyn CodeDetector>> = vec![
+    let mut all: Vec<Box<dyn CodeDetector>> = vec![
         Box::new(url::UrlDetector::new(
             ctx.policy.and_then(|p| p.urls.as_ref()),
         )?),
@@ -87,5 +105,6 @@ pub(crate) fn build_all(ctx: &BuildContext<'_>) -> Result<Vec<Box<dyn CodeDetect
             ctx.policy.and_then(|p| p.mcp.as_ref()),
         )?),
     ];
+    all.extend(crate::ml::build(ctx)?);
     Ok(all)
 }

@@ -105,7 +105,7 @@ pub(crate) fn luhn_digits(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    d.len() >= 2 && sum % 10 == 0
+    d.len() >= 2 && sum.is_multiple_of(10)
 }
 
 const VERHOEFF_D: [[u8; 10]; 10] = [
@@ -181,7 +181,7 @@ pub(crate) fn valid_date(year: u32, month: u32, day: u32) -> bool {
     if !(1800..=2100).contains(&year) || !(1..=12).contains(&month) || day == 0 {
         return false;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let max = match month {
         2 if leap => 29,
         2 => 28,

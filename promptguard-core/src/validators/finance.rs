@@ -236,7 +236,7 @@ pub fn aba_routing(s: &str) -> bool {
         return false;
     }
     let sum = weighted(d, &[3, 7, 1, 3, 7, 1, 3, 7, 1]);
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A US bank account number shape: 6–17 digits, not all the same digit.
@@ -292,7 +292,7 @@ pub fn eu_vat(s: &str) -> bool {
         b"DK" => {
             body.len() == 8
                 && all_digits(body)
-                && weighted(&dv(body), &[2, 7, 6, 5, 4, 3, 2, 1]) % 11 == 0
+                && weighted(&dv(body), &[2, 7, 6, 5, 4, 3, 2, 1]).is_multiple_of(11)
         }
         b"FI" => {
             if body.len() != 8 || !all_digits(body) {
@@ -398,12 +398,12 @@ pub fn eu_vat(s: &str) -> bool {
         b"LV" => body.len() == 11 && all_digits(body),
         b"MT" => body.len() == 8 && all_digits(body),
         b"RO" => (2..=10).contains(&body.len()) && all_digits(body) && body[0] != b'0',
-        b"SK" => body.len() == 10 && all_digits(body) && number(&dv(body)) % 11 == 0,
+        b"SK" => body.len() == 10 && all_digits(body) && number(&dv(body)).is_multiple_of(11),
         b"XI" | b"GB" => {
             (body.len() == 9 || body.len() == 12) && all_digits(body) && {
                 let d = dv(&body[..9]);
                 let s = weighted(&d[..7], &[8, 7, 6, 5, 4, 3, 2]) + number(&d[7..9]) as u32;
-                s % 97 == 0 || (s + 55) % 97 == 0
+                s.is_multiple_of(97) || (s + 55).is_multiple_of(97)
             }
         }
         _ => false,

@@ -144,8 +144,8 @@ pub fn au_tfn(s: &str) -> bool {
         return false;
     }
     match d.len() {
-        9 => weighted(d, &[1, 4, 3, 7, 5, 8, 6, 9, 10]) % 11 == 0,
-        8 => weighted(d, &[10, 7, 8, 4, 6, 3, 5, 1]) % 11 == 0,
+        9 => weighted(d, &[1, 4, 3, 7, 5, 8, 6, 9, 10]).is_multiple_of(11),
+        8 => weighted(d, &[10, 7, 8, 4, 6, 3, 5, 1]).is_multiple_of(11),
         _ => false,
     }
 }

@@ -138,7 +138,7 @@ pub fn luhn(s: &str) -> bool {
         sum += d;
         n += 1;
     }
-    n >= 2 && sum % 10 == 0
+    n >= 2 && sum.is_multiple_of(10)
 }
 
 #[cfg(test)]

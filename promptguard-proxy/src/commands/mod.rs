@@ -25,6 +25,10 @@ pub fn build_engine(args: &EngineArgs) -> Result<Engine> {
     if let Some(path) = &args.policy {
         b.policy(Policy::from_file(path)?);
     }
+    b.ml_mode(args.ml_mode.parse()?);
+    if let Some(dir) = &args.model_dir {
+        b.model_dir(dir);
+    }
     let engine = b.build().context("cannot build the engine")?;
     for w in engine.policy_warnings() {
         eprintln!("promptguard: policy loosens its preset: {w}");
