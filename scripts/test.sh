@@ -12,10 +12,15 @@ export PROMPTGUARD_BUILD_PROFILE="${PROMPTGUARD_BUILD_PROFILE:-dev}"
 
 echo "== cargo test (workspace)"
 cargo test --workspace --exclude promptguard-py --exclude promptguard-node 2>&1 | tee /tmp/promptguard-cargo-test.log
-echo "== benches compile"
-# Compiled (not run) in the test profile: `cargo bench` itself builds with thin LTO, which would
-# compile every dependency a second time.
-cargo build -p promptguard-benches --benches
+echo "== benches (each benchmark run once, as a test)"
+# Same package selection as above, so cargo reuses every artifact: another selection (`-p
+# promptguard-benches`) unifies dependency features differently and rebuilds them all, and
+# `cargo bench` builds with thin LTO. Measuring is `cargo bench -p promptguard-benches`.
+cargo test --workspace --exclude promptguard-py --exclude promptguard-node --benches
+
+# The gateway's SDK suite drives the binary cargo test built above (a `-p promptguard-proxy`
+# build would recompile the dependencies for the same reason).
+export PROMPTGUARD_BIN="${PROMPTGUARD_BIN:-$(pwd)/${CARGO_TARGET_DIR:-target}/debug/promptguard}"
 
 for suite in promptguard-py/scripts/test.sh promptguard-node/scripts/test.sh promptguard-proxy/scripts/test-sdk.sh; do
   if [ -f "$suite" ]; then
