@@ -15,7 +15,9 @@ cargo test --workspace --exclude promptguard-py --exclude promptguard-node 2>&1 
 echo "== benches (each benchmark run once, as a test)"
 # Same package selection as above, so cargo reuses every artifact: another selection (`-p
 # promptguard-benches`) unifies dependency features differently and rebuilds them all, and
-# `cargo bench` builds with thin LTO. Measuring is `cargo bench -p promptguard-benches`.
+# `cargo bench` builds with thin LTO. (`--benches` also reruns the library unit tests, which have
+# `bench = true`; `--bench '*'` avoids that but resolves features differently and rebuilds tract.)
+# Measuring is `cargo bench -p promptguard-benches`.
 cargo test --workspace --exclude promptguard-py --exclude promptguard-node --benches
 
 # The gateway's SDK suite drives the binary cargo test built above (a `-p promptguard-proxy`
