@@ -91,6 +91,22 @@ fn percentiles(engine: &Engine, label: &str) {
     );
 }
 
+/// `iters` benign chat prompts scanned by two threads sharing `engine`; the wall time.
+fn two_threads(engine: &Engine, iters: u64) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..2u64 {
+            s.spawn(move || {
+                for k in 0..iters.div_ceil(2) {
+                    let p = BENIGN_CHAT[((k * 2 + t) as usize) % BENIGN_CHAT.len()];
+                    black_box(engine.scan(p));
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
 fn bench(c: &mut Criterion) {
     let always = engine(MlMode::Always);
     let cascade = engine(MlMode::Cascade);
@@ -122,38 +138,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("two_threads_shared_engine", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for t in 0..2u64 {
-                    let engine = &cascade;
-                    s.spawn(move || {
-                        for k in 0..iters.div_ceil(2) {
-                            let p = BENIGN_CHAT[((k * 2 + t) as usize) % BENIGN_CHAT.len()];
-                            black_box(engine.scan(p));
-                        }
-                    });
-                }
-            });
-            start.elapsed()
-        })
+        b.iter_custom(|iters| two_threads(&cascade, iters))
     });
     g.bench_function("two_threads_shared_engine_always", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for t in 0..2u64 {
-                    let engine = &always;
-                    s.spawn(move || {
-                        for k in 0..iters.div_ceil(2) {
-                            let p = BENIGN_CHAT[((k * 2 + t) as usize) % BENIGN_CHAT.len()];
-                            black_box(engine.scan(p));
-                        }
-                    });
-                }
-            });
-            start.elapsed()
-        })
+        b.iter_custom(|iters| two_threads(&always, iters))
     });
     g.finish();
 }
