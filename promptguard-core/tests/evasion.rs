@@ -1,6 +1,6 @@
 //! Evasion robustness: every plain injection/jailbreak attack of the shared corpus, mutated with
 //! each of ten obfuscations attackers use against filters, should still be blocked; the test
-//! prints every miss and fails below a 97% floor.
+//! prints every miss and fails on any.
 //!
 //! "Plain" means normalisation changes nothing but case and spacing: attacks in the corpus that
 //! are already obfuscated (leetspeak, homoglyphs, encodings...) are themselves the result of a
@@ -269,17 +269,14 @@ fn mutated_attacks_are_still_blocked() {
             }
         }
     }
-    // The goal is every mutation caught. Double obfuscations of spaced-out or leetspeak text
-    // still slip through in a few cases (printed below); this floor keeps what works from
-    // regressing while those are closed.
     let caught = checked - failures.len();
     println!(
         "evasion: {caught} of {checked} mutated attacks blocked; missed:\n{}",
         failures.join("\n")
     );
     assert!(
-        caught * 100 >= checked * 97,
-        "only {caught} of {checked} mutated attacks blocked (floor 97%):\n{}",
+        failures.is_empty(),
+        "only {caught} of {checked} mutated attacks blocked:\n{}",
         failures.join("\n")
     );
 }
