@@ -469,7 +469,7 @@ fn leet(c: char) -> Option<char> {
 /// Leetspeak folded inside tokens that mix letters with leet symbols; spaced-out letters joined.
 fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
     let mut v: Vec<Unit> = units.to_vec();
-    // Tokens of letters and leet symbols: (start, end, mixed) where `mixed` means at least one
+    // Tokens of letters and leet symbols: (start, end, mixed, symbols only); `mixed` means at least one
     // letter and one symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
     let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
     let mut tokens: Vec<(usize, usize, bool, bool)> = Vec::new();
