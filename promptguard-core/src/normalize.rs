@@ -179,7 +179,7 @@ pub fn normalize(text: &str, limits: &DecodeLimits) -> Views {
         map: Mapping::Identity,
     }];
     let folded_view = units_to_view(ViewKind::Folded, &folded);
-    if deob.iter().map(|u| u.c).ne(folded.iter().map(|u| u.c)) {
+    if let Some(deob) = deob.filter(|d| d.iter().map(|u| u.c).ne(folded.iter().map(|u| u.c))) {
         views.push(units_to_view(ViewKind::Deobfuscated, &deob));
     }
     let mut budget = DecodeBudget {
@@ -306,12 +306,26 @@ fn is_ascii_like_letter(c: char) -> bool {
 /// NFKC per grapheme-ish cluster, invisible characters dropped, combining marks that do not
 /// compose dropped, confusables folded inside mixed-script words, lowercased.
 fn clean_units(text: &str, flags: &mut NormalizeFlags) -> Vec<Unit> {
+    // Most text is ASCII: nothing to compose, strip or fold but case.
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| Unit {
+                c: char::from(b.to_ascii_lowercase()),
+                s: i as u32,
+                e: i as u32 + 1,
+            })
+            .collect();
+    }
     let mut out: Vec<Unit> = Vec::with_capacity(text.len());
     let mut tag_text = String::new();
     let mut iter = text.char_indices().peekable();
     let mut cluster = String::new();
     while let Some((i, c)) = iter.next() {
-        let mark_follows = iter.peek().is_some_and(|&(_, m)| is_combining_mark(m));
+        let mark_follows = iter
+            .peek()
+            .is_some_and(|&(_, m)| !m.is_ascii() && is_combining_mark(m));
         if c.is_ascii() && !mark_follows {
             push_lower(&mut out, c, i as u32, (i + 1) as u32);
             continue;
@@ -466,11 +480,62 @@ fn leet(c: char) -> Option<char> {
     })
 }
 
+/// Letters after a number that make it a quantity, an ordinal or a time of day, not leetspeak:
+/// `18m`, `10km`, `1st`, `7pm`. Single letters that leetspeak words end in (`1s` for "is") are
+/// left out.
+const NUMBER_SUFFIXES: &[&str] = &[
+    "st", "nd", "rd", "th", "am", "pm", "m", "k", "g", "b", "x", "d", "h", "mm", "cm", "km", "kg",
+    "mg", "ml", "lb", "lbs", "oz", "ft", "mi", "kb", "mb", "gb", "tb", "ms", "px", "pt", "em",
+    "hz", "khz", "mhz", "ghz", "min", "hr", "hrs", "yr", "yrs", "mph", "kph", "fps", "dpi", "bit",
+    "kw", "kwh", "mah", "gbps", "mbps", "bn", "mn", "usd", "eur",
+];
+
+/// Whether the token `tok`, which mixes letters and leet digits, reads as a number with a
+/// unit rather than as leetspeak: digits then one of [`NUMBER_SUFFIXES`] (`8m`, `1st`), or
+/// the fractional part of a decimal (`6.8m`: `before` is the text just ahead of the token).
+fn is_number_with_unit(tok: &[Unit], before: &[Unit]) -> bool {
+    let digits = tok.iter().take_while(|u| u.c.is_ascii_digit()).count();
+    if digits == 0 {
+        return false;
+    }
+    let rest = &tok[digits..];
+    if !rest.iter().all(|u| u.c.is_ascii_alphabetic()) {
+        return false;
+    }
+    let decimal =
+        matches!(before, [.., d, sep] if d.c.is_ascii_digit() && matches!(sep.c, '.' | ','));
+    let suffix: String = rest.iter().map(|u| u.c).collect();
+    // One digit and one letter is as likely leetspeak (`1m` for "im") as a quantity.
+    let short = digits == 1 && rest.len() == 1;
+    decimal || (!short && NUMBER_SUFFIXES.contains(&suffix.as_str()))
+}
+
 /// Leetspeak folded inside tokens that mix letters with leet symbols; spaced-out letters joined.
-fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
-    let mut v: Vec<Unit> = units.to_vec();
-    // Tokens of letters and leet symbols: (start, end, mixed, symbols only); `mixed` means at least one
-    // letter and one symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
+///
+/// What is *not* leetspeak matters as much, because ordinary text full of numbers would
+/// otherwise differ from its folded view everywhere (and be matched twice): a number with a
+/// unit (`10km`, `6.8m`, `1st`), a token with a digit that no leet alphabet uses (`sha256`),
+/// and an exclamation mark after a word (`hi!`).
+///
+/// Returns `None` when nothing changes, which is most text: the view then equals `Folded` and
+/// neither is built nor matched twice.
+fn deobfuscate(units: &[Unit]) -> Option<Vec<Unit>> {
+    let leet = fold_leet(units);
+    let v = leet.as_deref().unwrap_or(units);
+    let spaced = join_spaced_chars(v);
+    let v = spaced.as_deref().unwrap_or(v);
+    let split = join_split_letters(v);
+    if leet.is_none() && spaced.is_none() && split.is_none() {
+        return None;
+    }
+    Some(collapse_whitespace(split.as_deref().unwrap_or(v)))
+}
+
+/// `units` with leetspeak folded, or `None` if no token reads as leetspeak.
+fn fold_leet(units: &[Unit]) -> Option<Vec<Unit>> {
+    let v = units;
+    // Tokens of letters and leet symbols: (start, end, mixed, digits only); `mixed` means at
+    // least one letter and one leet symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
     let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
     let mut tokens: Vec<(usize, usize, bool, bool)> = Vec::new();
     let mut i = 0;
@@ -483,17 +548,36 @@ fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
         while i < v.len() && is_tok(v[i].c) {
             i += 1;
         }
-        let tok = &v[start..i];
+        // An exclamation mark ends a sentence far more often than it spells an `i`: `hi!` is
+        // not leetspeak (`previou$`, `c4+` and `|gnore` are).
+        let mut end = i;
+        while end > start && v[end - 1].c == '!' {
+            end -= 1;
+        }
+        if start == end {
+            continue;
+        }
+        let tok = &v[start..end];
         let letters = tok.iter().filter(|u| u.c.is_alphabetic()).count();
         let leets = tok.iter().filter(|u| leet(u.c).is_some()).count();
-        let mixed = letters >= 1 && leets >= 1 && tok.len() >= 2;
-        // Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
-        let symbols_only = leets == tok.len();
-        tokens.push((start, i, mixed, symbols_only));
+        // No leet alphabet spells a letter with `2`: `sha256`, `h264` and `2fa` are names.
+        let foreign_digit = tok.iter().any(|u| u.c == '2');
+        let mixed = letters >= 1
+            && leets >= 1
+            && tok.len() >= 2
+            && !foreign_digit
+            && !is_number_with_unit(tok, &v[start.saturating_sub(2)..start]);
+        // Only leet digits ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
+        let digits_only = leets == tok.len();
+        tokens.push((start, end, mixed, digits_only));
     }
-    for (k, &(start, end, mixed, symbols_only)) in tokens.iter().enumerate() {
+    if !tokens.iter().any(|t| t.2) {
+        return None;
+    }
+    let mut v = v.to_vec();
+    for (k, &(start, end, mixed, digits_only)) in tokens.iter().enumerate() {
         let beside_mixed = (k > 0 && tokens[k - 1].2) || tokens.get(k + 1).is_some_and(|t| t.2);
-        if mixed || (symbols_only && beside_mixed) {
+        if mixed || (digits_only && beside_mixed) {
             for u in &mut v[start..end] {
                 if let Some(f) = leet(u.c) {
                     u.c = f;
@@ -501,47 +585,57 @@ fn deobfuscate(units: &[Unit]) -> Vec<Unit> {
             }
         }
     }
-    join_split_letters(&v)
+    Some(v)
 }
 
 /// Joins runs of at least four single letters separated by one separator character
-/// (`i g n o r e`, `i.g.n.o.r.e`, `i-g-n-o-r-e`); wider gaps between runs become one space.
-fn join_split_letters(v: &[Unit]) -> Vec<Unit> {
-    let v = join_spaced_chars(v);
-    let v = v.as_slice();
+/// (`i g n o r e`, `i.g.n.o.r.e`, `i-g-n-o-r-e`), or returns `None` if there is no such run.
+fn join_split_letters(v: &[Unit]) -> Option<Vec<Unit>> {
     let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | ',' | '|' | '+');
-    let mut out = Vec::with_capacity(v.len());
+    let mut out = Vec::new();
+    let mut changed = false;
     let mut i = 0;
     while i < v.len() {
         // Try to read a run: letter (sep letter)+ with single separators.
-        if v[i].c.is_alphabetic() && (i == 0 || !v[i - 1].c.is_alphanumeric()) {
+        if v[i].c.is_alphabetic()
+            && (i == 0 || !v[i - 1].c.is_alphanumeric())
+            && (i + 1 >= v.len() || !v[i + 1].c.is_alphanumeric())
+        {
             let mut j = i;
-            let mut letters = vec![v[i]];
+            let mut letters = 1;
             while j + 2 < v.len()
                 && is_sep(v[j + 1].c)
                 && v[j + 2].c.is_alphabetic()
                 && (j + 3 >= v.len() || !v[j + 3].c.is_alphanumeric())
             {
-                letters.push(v[j + 2]);
+                letters += 1;
                 j += 2;
             }
-            if letters.len() >= 4 {
-                out.extend(letters);
+            if letters >= 4 {
+                if !changed {
+                    changed = true;
+                    out.reserve(v.len());
+                    out.extend_from_slice(&v[..i]);
+                }
+                out.extend((i..=j).step_by(2).map(|x| v[x]));
                 i = j + 1;
                 continue;
             }
         }
-        out.push(v[i]);
+        if changed {
+            out.push(v[i]);
+        }
         i += 1;
     }
-    collapse_whitespace(&out)
+    changed.then_some(out)
 }
 
 /// Joins runs of at least three single characters separated by one space (`y o u   a r e`,
 /// `< | i m _ s t a r t | >`); the wider gaps between such runs stay word breaks. A shorter run
 /// (`a n`, `A I`) is joined too when a run beside it, across one such gap, qualifies: the
-/// whole text is spaced out, and two-letter words are words in it as well.
-fn join_spaced_chars(v: &[Unit]) -> Vec<Unit> {
+/// whole text is spaced out, and two-letter words are words in it as well. `None` if no run
+/// is joined.
+fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
     let isolated = |k: usize| {
         !v[k].c.is_whitespace()
             && (k == 0 || v[k - 1].c.is_whitespace())
@@ -577,6 +671,9 @@ fn join_spaced_chars(v: &[Unit]) -> Vec<Unit> {
                             .is_some_and(|r| r.2 >= 3 && only_space_between(last, r.0))))
         })
         .collect();
+    if !joined.contains(&true) {
+        return None;
+    }
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     let mut k = 0;
@@ -595,7 +692,7 @@ fn join_spaced_chars(v: &[Unit]) -> Vec<Unit> {
         out.push(v[i]);
         i += 1;
     }
-    out
+    Some(out)
 }
 
 fn units_to_view(kind: ViewKind, units: &[Unit]) -> View {
@@ -645,17 +742,37 @@ fn decode_segments(
         return;
     }
     let span_of = |s: usize, e: usize| outer.unwrap_or(Span::new(s, e));
-    for m in BASE64_RE.find_iter(text) {
+    // Cheap byte scans first: most texts have no run long enough to be base64 or hex and no
+    // three percent signs, and then the regexes need not run at all.
+    let bytes = text.as_bytes();
+    let longest_run = |inside: fn(u8) -> bool| {
+        let (mut best, mut cur) = (0, 0);
+        for &b in bytes {
+            cur = if inside(b) { cur + 1 } else { 0 };
+            best = best.max(cur);
+        }
+        best
+    };
+    let base64_possible =
+        longest_run(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')) >= 16;
+    let hex_possible =
+        longest_run(|b| b.is_ascii_hexdigit() || matches!(b, b'x' | b'\\' | b' ' | b':' | b','))
+            >= 16;
+    let percent_possible = bytes.iter().filter(|&&b| b == b'%').nth(2).is_some();
+    let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
+    for m in base64.into_iter().flatten() {
         if let Some(d) = decode_base64(m.as_str()) {
             push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
         }
     }
-    for m in HEX_RE.find_iter(text) {
+    let hex = hex_possible.then(|| HEX_RE.find_iter(text));
+    for m in hex.into_iter().flatten() {
         if let Some(d) = decode_hex(m.as_str()) {
             push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
         }
     }
-    for m in URLENC_RE.find_iter(text) {
+    let percent = percent_possible.then(|| URLENC_RE.find_iter(text));
+    for m in percent.into_iter().flatten() {
         if let Some(d) = decode_percent(m.as_str()) {
             push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
         }
@@ -765,41 +882,45 @@ fn decode_percent(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-const COMMON_WORDS: &[&str] = &[
-    "the",
-    "and",
-    "you",
-    "your",
-    "all",
-    "to",
-    "of",
-    "is",
-    "are",
-    "ignore",
-    "instructions",
-    "previous",
-    "system",
-    "prompt",
-    "tell",
-    "me",
-    "what",
-    "how",
-    "this",
-    "that",
-    "with",
-    "for",
-    "now",
-    "password",
-    "secret",
-    "reveal",
-    "print",
-    "say",
-    "please",
-    "do",
-    "not",
-    "an",
-    "a",
-];
+/// Words that tell English from its rot13: `is_common_word(w)` for a lowercase ASCII word.
+fn is_common_word(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "you"
+            | "your"
+            | "all"
+            | "to"
+            | "of"
+            | "is"
+            | "are"
+            | "ignore"
+            | "instructions"
+            | "previous"
+            | "system"
+            | "prompt"
+            | "tell"
+            | "me"
+            | "what"
+            | "how"
+            | "this"
+            | "that"
+            | "with"
+            | "for"
+            | "now"
+            | "password"
+            | "secret"
+            | "reveal"
+            | "print"
+            | "say"
+            | "please"
+            | "do"
+            | "not"
+            | "an"
+            | "a"
+    )
+}
 
 fn rot13_char(c: char) -> char {
     match c {
@@ -809,10 +930,23 @@ fn rot13_char(c: char) -> char {
     }
 }
 
-fn common_word_hits(text: &str) -> usize {
-    text.split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| COMMON_WORDS.contains(w))
-        .count()
+/// How many words of `text` are common English words as they stand, and how many once rot13
+/// is applied to them: counted word by word, without building the rotated text.
+fn common_word_hits(text: &str) -> (usize, usize) {
+    let mut buf = [0u8; 16];
+    let (mut plain, mut rotated) = (0, 0);
+    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        if w.is_empty() || w.len() > buf.len() {
+            continue;
+        }
+        plain += usize::from(is_common_word(w));
+        let r = &mut buf[..w.len()];
+        for (d, b) in r.iter_mut().zip(w.bytes()) {
+            *d = rot13_char(char::from(b)) as u8;
+        }
+        rotated += usize::from(std::str::from_utf8(r).is_ok_and(is_common_word));
+    }
+    (plain, rotated)
 }
 
 /// The rot13 of the folded text, when the text says it is rot13 or reads better decoded.
@@ -820,12 +954,13 @@ fn rot13_if_plausible(folded: &str) -> Option<String> {
     if folded.len() < 8 {
         return None;
     }
-    let rot: String = folded.chars().map(rot13_char).collect();
     let mentions =
         folded.contains("rot13") || folded.contains("rot-13") || folded.contains("rot 13");
-    let before = common_word_hits(folded);
-    let after = common_word_hits(&rot);
-    (mentions || (after >= 3 && after > before * 2)).then_some(rot)
+    let plausible = mentions || {
+        let (before, after) = common_word_hits(folded);
+        after >= 3 && after > before * 2
+    };
+    plausible.then(|| folded.chars().map(rot13_char).collect())
 }
 
 #[cfg(test)]
@@ -922,6 +1057,28 @@ mod tests {
         );
         // ...but not on their own.
         assert_eq!(view("plan a b testing", ViewKind::Deobfuscated), "");
+    }
+
+    /// Ordinary text full of numbers and punctuation has nothing to deobfuscate, so it is not
+    /// matched a second time; leetspeak beside it still is.
+    #[test]
+    fn quantities_and_punctuation_are_not_leetspeak() {
+        for text in [
+            "Hi! Revenue grew 12% to 6.8M in the 1st quarter, 2.1M in APAC.",
+            "| EMEA | 4.2M | 9% |\n| AMER | 6.8M | 14% |",
+            "Run 10km at 7pm, then sha256 the file; 18m of it is h264 video.",
+            "Call +1 415 555 0100 or 1-800-FLOWERS!",
+            "Enable 2fa: the h264 stream is 18m long and costs $5.",
+        ] {
+            assert_eq!(view(text, ViewKind::Deobfuscated), "", "{text}");
+        }
+        assert_eq!(
+            view(
+                "1m 4ll h3ll0! p@$$w0rd $@f3ty previou$ |gnore c4+",
+                ViewKind::Deobfuscated
+            ),
+            "im all hello! password safety previous ignore cat"
+        );
     }
 
     #[test]
