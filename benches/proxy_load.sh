@@ -7,11 +7,14 @@
 #   PROMPTGUARD_BIN   gateway binary (default: cargo build --release, target/release/promptguard)
 #   LITELLM_BIN       litellm executable (default: $PEERS_WORK/venv-litellm/bin/litellm if present;
 #                     `pip install 'litellm[proxy]'` into a venv to enable the comparison)
+#   ROUNDS            direct/promptguard latency pairs whose median is the added latency (3)
 #   STORAGE           gateway event store for the run: sqlite (default, as shipped) or memory
+#   ML_MODE           the gateway's ML tier: off (default: the targets are for the rule tier),
+#                     cascade (as shipped) or always
 # Needs wrk (apt-get install -y wrk). Results: benches/results/proxy_load.txt (and stdout).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/.." && pwd)
-DUR=${1:-10}; CONN=${2:-16}
+DUR=${1:-10}; CONN=${2:-16}; ROUNDS=${ROUNDS:-3}
 PEERS=${PEERS_DIR:-$ROOT/../shared/peers}
 PEERS_WORK=${PEERS_WORK:-$HOME/.cache/promptguard-peers}
 WORK=$(mktemp -d /tmp/pg-proxy-load.XXXXXX)
@@ -43,7 +46,7 @@ case ${STORAGE:-sqlite} in
 esac
 ( cd "$WORK" && exec env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY DATABASE_URL="$DB" \
     PROMPTGUARD_UPSTREAM_OPENAI=http://127.0.0.1:$P_UP/v1 PROMPTGUARD_UPSTREAM_ANTHROPIC=http://127.0.0.1:$P_UP \
-    PROMPTGUARD_LOG=warn "$PROMPTGUARD_BIN" serve --listen 127.0.0.1:$P_PG > "$WORK/pg.log" 2>&1 ) & PIDS+=($!)
+    PROMPTGUARD_ML_MODE="${ML_MODE:-off}" PROMPTGUARD_LOG=warn "$PROMPTGUARD_BIN" serve --listen 127.0.0.1:$P_PG > "$WORK/pg.log" 2>&1 ) & PIDS+=($!)
 wait_port $P_PG || { cat "$WORK/pg.log"; exit 1; }
 
 BENIGN='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is the capital of France? Please answer briefly."}]}'
@@ -77,10 +80,16 @@ to_ms() { # wrk units (us, ms, s) -> ms
 }
 num() { cut -d' ' -f"$2" "$WORK/$1.num"; }
 
-log "== proxy load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, ${DUR}s per run, loopback; storage ${STORAGE:-sqlite}; $(date -u +%F)"
-log "-- latency (1 connection)"
-run direct_seq        http://127.0.0.1:$P_UP/v1/chat/completions BENIGN 1
-run promptguard_seq   http://127.0.0.1:$P_PG/v1/chat/completions BENIGN 1
+log "== proxy load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, ${DUR}s per run, loopback; storage ${STORAGE:-sqlite}; ML tier ${ML_MODE:-off}; $(date -u +%F)"
+log "-- latency (1 connection; direct and through promptguard alternately, $ROUNDS rounds)"
+# One p99 of a 10 s run moves by a millisecond on a shared 2-core machine, in either direction:
+# the added latency is the median over rounds of (promptguard - direct), each pair run back to back.
+: > "$WORK/added.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  run direct_seq        http://127.0.0.1:$P_UP/v1/chat/completions BENIGN 1
+  run promptguard_seq   http://127.0.0.1:$P_PG/v1/chat/completions BENIGN 1
+  echo "$(num promptguard_seq 2) $(num direct_seq 2) $(num promptguard_seq 3) $(num direct_seq 3)" >> "$WORK/added.txt"
+done
 run promptguard_pii_seq http://127.0.0.1:$P_PG/v1/chat/completions PII 1
 run promptguard_block_seq http://127.0.0.1:$P_PG/v1/chat/completions INJ 1
 log "-- throughput ($CONN connections)"
@@ -88,9 +97,11 @@ run direct_conc       http://127.0.0.1:$P_UP/v1/chat/completions BENIGN $CONN
 run promptguard_conc  http://127.0.0.1:$P_PG/v1/chat/completions BENIGN $CONN
 run promptguard_pii_conc http://127.0.0.1:$P_PG/v1/chat/completions PII $CONN
 
-add50=$(awk -v a="$(num promptguard_seq 2)" -v b="$(num direct_seq 2)" 'BEGIN{printf "%.3f", a-b}')
-add99=$(awk -v a="$(num promptguard_seq 3)" -v b="$(num direct_seq 3)" 'BEGIN{printf "%.3f", a-b}')
-log "added latency (1 connection): p50 ${add50} ms, p99 ${add99} ms (target p99 <= 1 ms)"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+add50=$(awk '{ printf "%.3f\n", $1 - $2 }' "$WORK/added.txt" | median)
+add99=$(awk '{ printf "%.3f\n", $3 - $4 }' "$WORK/added.txt" | median)
+all99=$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 - $4 }' "$WORK/added.txt")
+log "added latency (1 connection, median of $ROUNDS rounds): p50 ${add50} ms, p99 ${add99} ms (target p99 <= 1 ms; p99 per round: ${all99})"
 scan_mean=$(curl -s 127.0.0.1:$P_PG/metrics | awk '/^promptguard_scan_seconds_sum/ {s=$2} /^promptguard_scan_seconds_count/ {c=$2} END { if (c > 0) printf "%.3f", s / c * 1000; else print "?" }')
 log "engine scan time per request (request + response scans, from /metrics): mean ${scan_mean} ms"
 log "gateway throughput: $(num promptguard_conc 1) req/s at c=$CONN (target >= 5000); direct: $(num direct_conc 1) req/s"
@@ -109,7 +120,8 @@ if [ -x "$LITELLM_BIN" ]; then
   done
   if [ -n "$ready" ]; then
     for _ in 1 2 3 4 5; do curl -s -o /dev/null 127.0.0.1:$P_LL/v1/chat/completions -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-bench-master' -d "$BENIGN"; done
-    log "-- $("$LITELLM_BIN" --version 2>&1 | tail -1) (1 worker, same fake upstream)"
+    ll_version=$("$(dirname "$LITELLM_BIN")/python" -c 'import importlib.metadata as m; print(m.version("litellm"))' 2>/dev/null)
+    log "-- LiteLLM ${ll_version:-?} proxy (1 worker, same fake upstream)"
     run litellm_seq  http://127.0.0.1:$P_LL/v1/chat/completions BENIGN 1
     run litellm_conc http://127.0.0.1:$P_LL/v1/chat/completions BENIGN $CONN
     ratio=$(awk -v a="$(num promptguard_conc 1)" -v b="$(num litellm_conc 1)" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "n/a" }')
