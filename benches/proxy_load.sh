@@ -11,7 +11,7 @@
 #   STORAGE           gateway event store for the run: sqlite (default, as shipped) or memory
 #   ML_MODE           the gateway's ML tier: off (default: the targets are for the rule tier),
 #                     cascade (as shipped) or always
-# Needs wrk (apt-get install -y wrk). Results: benches/results/proxy_load.txt (and stdout).
+# Needs wrk (apt-get install -y wrk), and hey for the fixed-load run. Results: benches/results/proxy_load.txt (and stdout).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/.." && pwd)
 DUR=${1:-10}; CONN=${2:-16}; ROUNDS=${ROUNDS:-3}
@@ -102,6 +102,25 @@ add50=$(awk '{ printf "%.3f\n", $1 - $2 }' "$WORK/added.txt" | median)
 add99=$(awk '{ printf "%.3f\n", $3 - $4 }' "$WORK/added.txt" | median)
 all99=$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 - $4 }' "$WORK/added.txt")
 log "added latency (1 connection, median of $ROUNDS rounds): p50 ${add50} ms, p99 ${add99} ms (target p99 <= 1 ms; p99 per round: ${all99})"
+# At a fixed offered load of 5,000 req/s (hey: 16 workers x 320 req/s), the same for both, the
+# added latency under load rather than one request at a time.
+if command -v hey >/dev/null; then
+  rate() { # NAME URL -> "rps p50 p99" (ms)
+    timeout $((DUR + 30)) hey -z ${DUR}s -c 16 -q 320 -m POST -T application/json -H "Authorization: Bearer sk-bench-master" \
+      -D "$WORK/BENIGN.json" "$2" > "$WORK/$1.txt" 2>&1
+    local rps p50 p99 ok
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt")
+    p50=$(awk '$1=="50%" {printf "%.3f", $3 * 1000}' "$WORK/$1.txt")
+    p99=$(awk '$1=="99%" {printf "%.3f", $3 * 1000}' "$WORK/$1.txt")
+    ok=$(awk '/\[200\]/ {print $2}' "$WORK/$1.txt")
+    log "$(printf '%-28s q=5000 %10s req/s  p50 %-9s p99 %-9s %s' "$1" "${rps:-?}" "${p50:-?}ms" "${p99:-?}ms" "(200 OK: ${ok:-0})")"
+    echo "${rps:-0} ${p50:-0} ${p99:-0}" > "$WORK/$1.num"
+  }
+  log "-- fixed load (5,000 req/s offered, 16 workers; hey)"
+  rate direct_5k      http://127.0.0.1:$P_UP/v1/chat/completions
+  rate promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions
+  log "added latency at 5,000 req/s: p50 $(awk -v a="$(num promptguard_5k 2)" -v b="$(num direct_5k 2)" 'BEGIN{printf "%.3f", a-b}') ms, p99 $(awk -v a="$(num promptguard_5k 3)" -v b="$(num direct_5k 3)" 'BEGIN{printf "%.3f", a-b}') ms"
+fi
 scan_mean=$(curl -s 127.0.0.1:$P_PG/metrics | awk '/^promptguard_scan_seconds_sum/ {s=$2} /^promptguard_scan_seconds_count/ {c=$2} END { if (c > 0) printf "%.3f", s / c * 1000; else print "?" }')
 log "engine scan time per request (request + response scans, from /metrics): mean ${scan_mean} ms"
 log "gateway throughput: $(num promptguard_conc 1) req/s at c=$CONN (target >= 5000); direct: $(num direct_conc 1) req/s"

@@ -8,8 +8,9 @@ Peers (installed by /work/shared/peers/bench_peers.sh setup into $PEERS_WORK, de
   presidio + detect-secrets  both over each text, as a pipeline would run them (sum of their times)
   llmguard_offline_pipeline  llm-guard scan_prompt: InvisibleText, BanSubstrings, Secrets, Anonymize
 and promptguard:
-  promptguard.scan           the module function, default preset, one text at a time
-  Engine.scan_many           the same engine over the whole corpus, parallel, GIL released
+  promptguard_scan           Engine(preset="default").scan, as shipped (ML tier in cascade), one text at a time
+  promptguard_rules          the same with ml_mode="off": the rule tier alone, like the regex peers
+  Engine.scan_many           the shipped engine over the whole corpus, parallel, GIL released
 
 Every single-text measurement uses the peers' own harness (bench_scanners.py: 20-text warm-up,
 perf_counter_ns around each call, one process per peer, detection rates per label) on the same
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 PEERS = [  # (name in bench_scanners.py, venv)
     ("presidio_patterns", "venv-presidio"),
@@ -44,11 +45,14 @@ INJECTION_TYPES = {"prompt_injection", "jailbreak", "tool_injection", "data_exfi
 ENTITY_CATS = {"EMAIL": "email", "PHONE": "phone", "SSN": "ssn", "CREDIT_CARD": "credit_card", "IBAN": "iban"}
 
 
-def promptguard_adapter() -> Any:
+def promptguard_adapter(ml_mode: str = "cascade") -> Any:
     import promptguard
 
+    mode = cast(Literal["off", "cascade", "always"], ml_mode)
+    engine = promptguard.Engine(preset="default", ml_mode=mode)
+
     def scan(text: str) -> set[str]:
-        d = promptguard.scan(text, preset="default")
+        d = engine.scan(text)
         if d.decision == "allow":
             return set()
         out = set()
@@ -70,14 +74,19 @@ def promptguard_adapter() -> Any:
     return scan
 
 
-def run_promptguard_in_harness(peers_work: Path, out: Path) -> None:
-    """Child mode: run promptguard.scan inside the peers' harness (same timing code)."""
+def run_promptguard_in_harness(peers_work: Path, out: Path, ml_mode: str) -> None:
+    """Child mode: run Engine.scan inside the peers' harness (same timing code)."""
     sys.path.insert(0, str(peers_work))
     import bench_scanners  # type: ignore[import-not-found]
 
-    bench_scanners.PEERS["promptguard_scan"] = promptguard_adapter
-    sys.argv = ["bench_scanners.py", "promptguard_scan", "--corpus", str(peers_work / "corpus.jsonl"), "--out", str(out)]
+    name = PG_NAMES[ml_mode]
+    bench_scanners.PEERS[name] = lambda: promptguard_adapter(ml_mode)
+    sys.argv = ["bench_scanners.py", name, "--corpus", str(peers_work / "corpus.jsonl"), "--out", str(out)]
     bench_scanners.main()
+
+
+# promptguard as shipped (ML cascade) and its rule tier alone, which is what the regex peers are.
+PG_NAMES = {"cascade": "promptguard_scan", "off": "promptguard_rules"}
 
 
 def scan_many_throughput(peers_work: Path) -> dict[str, Any]:
@@ -114,18 +123,22 @@ def main() -> int:
                     default=Path(os.environ.get("PEERS_WORK", Path.home() / ".cache" / "promptguard-peers")))
     ap.add_argument("--json", type=Path, help="write all runs and the summary here")
     ap.add_argument("--child", choices=["promptguard"], help=argparse.SUPPRESS)
+    ap.add_argument("--ml-mode", choices=sorted(PG_NAMES), default="cascade", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
     pw = a.peers_work.expanduser()
     if a.child == "promptguard":
-        run_promptguard_in_harness(pw, a.out)
+        run_promptguard_in_harness(pw, a.out, a.ml_mode)
         return 0
 
-    missing = [v for _, v in PEERS if not (pw / v / "bin" / "python").exists()]
-    if missing or not (pw / "corpus.jsonl").exists() or not (pw / "bench_scanners.py").exists():
-        print(f"peers are not installed under {pw} (missing: {missing or 'corpus/harness'}); run\n"
+    peers = [(n, v) for n, v in PEERS if (pw / v / "bin" / "python").exists()]
+    if not peers or not (pw / "corpus.jsonl").exists() or not (pw / "bench_scanners.py").exists():
+        print(f"peers are not installed under {pw} (no peer venv, corpus or harness); run\n"
               "  /work/shared/peers/bench_peers.sh setup   (and `scanners` once, or gen_corpus.py)", file=sys.stderr)
         return 2
+    for name, venv in PEERS:
+        if (name, venv) not in peers:
+            print(f"note: {name} skipped ({pw / venv} is not installed)", file=sys.stderr)
     import promptguard
 
     print(f"promptguard {promptguard.__version__} ({promptguard.__file__}), python {sys.version.split()[0]}")
@@ -135,10 +148,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for r in range(a.repeat):
-            jobs = [("promptguard_scan", [sys.executable, __file__, "--child", "promptguard",
-                                          "--peers-work", str(pw), "--out", str(out)])]
+            jobs = [(name, [sys.executable, __file__, "--child", "promptguard", "--ml-mode", mode,
+                            "--peers-work", str(pw), "--out", str(out)]) for mode, name in PG_NAMES.items()]
             jobs += [(name, [str(pw / venv / "bin" / "python"), str(pw / "bench_scanners.py"), name,
-                             "--corpus", str(pw / "corpus.jsonl"), "--out", str(out)]) for name, venv in PEERS]
+                             "--corpus", str(pw / "corpus.jsonl"), "--out", str(out)]) for name, venv in peers]
             for name, cmd in jobs:
                 res = run_child(cmd, name, out)
                 if res:
@@ -161,10 +174,12 @@ def main() -> int:
         runs["presidio+detect_secrets"] = combo
 
     pg = med("promptguard_scan", "texts_per_s")
-    rows = ["promptguard_scan", "promptguard_scan_many", "presidio_patterns", "detect_secrets",
+    pg_rules = med("promptguard_rules", "texts_per_s")
+    rows = ["promptguard_scan", "promptguard_rules", "promptguard_scan_many", "presidio_patterns", "detect_secrets",
             "presidio+detect_secrets", "llmguard_offline_pipeline"]
     print(f"\nloadavg after: {os.getloadavg()[0]:.2f}")
-    print(f"{'scanner':28s} {'texts/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'promptguard.scan is':>20s}")
+    print(f"{'scanner':28s} {'texts/s':>10s} {'p50 ms':>8s} {'p99 ms':>8s} {'promptguard (ML) is':>20s}"
+          f" {'rule tier is':>14s}")
     summary = {}
     for name in rows:
         if not runs.get(name):
@@ -172,11 +187,14 @@ def main() -> int:
         tps = med(name, "texts_per_s")
         p50 = med(name, "p50_ms") if "p50_ms" in runs[name][0] else float("nan")
         p99 = med(name, "p99_ms") if "p99_ms" in runs[name][0] else float("nan")
-        ratio = "" if name.startswith("promptguard") else f"{pg / tps:.1f}x faster"
-        print(f"{name:28s} {tps:10.1f} {p50:8.3f} {p99:8.3f} {ratio:>20s}")
+        ratio = "" if name.startswith("promptguard") else f"{pg / tps:.2f}x as fast"
+        ratio_rules = "" if name.startswith("promptguard") else f"{pg_rules / tps:.1f}x as fast"
+        print(f"{name:28s} {tps:10.1f} {p50:8.3f} {p99:8.3f} {ratio:>20s} {ratio_rules:>14s}")
         summary[name] = {"texts_per_s_median": tps, "p50_ms_median": p50, "p99_ms_median": p99}
-    pg_det = runs["promptguard_scan"][-1].get("detection_rate", {})
-    print(f"\npromptguard.scan detection rates (last run): {json.dumps(pg_det)}")
+    print()
+    for name in PG_NAMES.values():
+        if runs.get(name):
+            print(f"{name} detection rates (last run): {json.dumps(runs[name][-1].get('detection_rate', {}))}")
     for name, _ in PEERS:
         if runs.get(name):
             print(f"{name} detection rates (last run): {json.dumps(runs[name][-1].get('detection_rate', {}))}")
