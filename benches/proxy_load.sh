@@ -79,6 +79,7 @@ to_ms() { # wrk units (us, ms, s) -> ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 num() { cut -d' ' -f"$2" "$WORK/$1.num"; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a-b}'; }
 
 log "== proxy load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, ${DUR}s per run, loopback; storage ${STORAGE:-sqlite}; ML tier ${ML_MODE:-off}; $(date -u +%F)"
 log "-- latency (1 connection; direct and through promptguard alternately, $ROUNDS rounds)"
@@ -119,7 +120,7 @@ if command -v hey >/dev/null; then
   log "-- fixed load (5,000 req/s offered, 16 workers; hey)"
   rate direct_5k      http://127.0.0.1:$P_UP/v1/chat/completions
   rate promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions
-  log "added latency at 5,000 req/s: p50 $(awk -v a="$(num promptguard_5k 2)" -v b="$(num direct_5k 2)" 'BEGIN{printf "%.3f", a-b}') ms, p99 $(awk -v a="$(num promptguard_5k 3)" -v b="$(num direct_5k 3)" 'BEGIN{printf "%.3f", a-b}') ms"
+  log "added latency at 5,000 req/s: p50 $(minus "$(num promptguard_5k 2)" "$(num direct_5k 2)") ms, p99 $(minus "$(num promptguard_5k 3)" "$(num direct_5k 3)") ms"
 fi
 scan_mean=$(curl -s 127.0.0.1:$P_PG/metrics | awk '/^promptguard_scan_seconds_sum/ {s=$2} /^promptguard_scan_seconds_count/ {c=$2} END { if (c > 0) printf "%.3f", s / c * 1000; else print "?" }')
 log "engine scan time per request (request + response scans, from /metrics): mean ${scan_mean} ms"
@@ -144,7 +145,7 @@ if [ -x "$LITELLM_BIN" ]; then
     run litellm_seq  http://127.0.0.1:$P_LL/v1/chat/completions BENIGN 1
     run litellm_conc http://127.0.0.1:$P_LL/v1/chat/completions BENIGN $CONN
     ratio=$(awk -v a="$(num promptguard_conc 1)" -v b="$(num litellm_conc 1)" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "n/a" }')
-    ll_add99=$(awk -v a="$(num litellm_seq 3)" -v b="$(num direct_seq 3)" 'BEGIN{printf "%.3f", a-b}')
+    ll_add99=$(minus "$(num litellm_seq 3)" "$(num direct_seq 3)")
     log "promptguard / LiteLLM throughput at c=$CONN: ${ratio}x (target >= 50x); LiteLLM added p99 (1 connection): ${ll_add99} ms"
   else
     log "LiteLLM did not become ready in 180 s (log: $WORK/litellm.log); comparison skipped"

@@ -40,6 +40,9 @@ PEERS = [  # (name in bench_scanners.py, venv)
     ("llmguard_offline_pipeline", "venv-llmguard"),
 ]
 
+# promptguard as shipped (ML cascade) and its rule tier alone, which is what the regex peers are.
+PG_NAMES = {"cascade": "promptguard_scan", "off": "promptguard_rules"}
+
 # promptguard findings → the harness's categories
 INJECTION_TYPES = {"prompt_injection", "jailbreak", "tool_injection", "data_exfiltration"}
 ENTITY_CATS = {"EMAIL": "email", "PHONE": "phone", "SSN": "ssn", "CREDIT_CARD": "credit_card", "IBAN": "iban"}
@@ -83,10 +86,6 @@ def run_promptguard_in_harness(peers_work: Path, out: Path, ml_mode: str) -> Non
     bench_scanners.PEERS[name] = lambda: promptguard_adapter(ml_mode)
     sys.argv = ["bench_scanners.py", name, "--corpus", str(peers_work / "corpus.jsonl"), "--out", str(out)]
     bench_scanners.main()
-
-
-# promptguard as shipped (ML cascade) and its rule tier alone, which is what the regex peers are.
-PG_NAMES = {"cascade": "promptguard_scan", "off": "promptguard_rules"}
 
 
 def scan_many_throughput(peers_work: Path) -> dict[str, Any]:
@@ -136,9 +135,8 @@ def main() -> int:
         print(f"peers are not installed under {pw} (no peer venv, corpus or harness); run\n"
               "  /work/shared/peers/bench_peers.sh setup   (and `scanners` once, or gen_corpus.py)", file=sys.stderr)
         return 2
-    for name, venv in PEERS:
-        if (name, venv) not in peers:
-            print(f"note: {name} skipped ({pw / venv} is not installed)", file=sys.stderr)
+    for name, venv in sorted(set(PEERS) - set(peers)):
+        print(f"note: {name} skipped ({pw / venv} is not installed)", file=sys.stderr)
     import promptguard
 
     print(f"promptguard {promptguard.__version__} ({promptguard.__file__}), python {sys.version.split()[0]}")
@@ -192,10 +190,7 @@ def main() -> int:
         print(f"{name:28s} {tps:10.1f} {p50:8.3f} {p99:8.3f} {ratio:>20s} {ratio_rules:>14s}")
         summary[name] = {"texts_per_s_median": tps, "p50_ms_median": p50, "p99_ms_median": p99}
     print()
-    for name in PG_NAMES.values():
-        if runs.get(name):
-            print(f"{name} detection rates (last run): {json.dumps(runs[name][-1].get('detection_rate', {}))}")
-    for name, _ in PEERS:
+    for name in [*PG_NAMES.values(), *(n for n, _ in PEERS)]:
         if runs.get(name):
             print(f"{name} detection rates (last run): {json.dumps(runs[name][-1].get('detection_rate', {}))}")
     if a.json:

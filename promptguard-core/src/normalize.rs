@@ -531,10 +531,9 @@ fn deobfuscate(units: &[Unit]) -> Option<Vec<Unit>> {
     Some(collapse_whitespace(split.as_deref().unwrap_or(v)))
 }
 
-/// `units` with leetspeak folded, or `None` if no token reads as leetspeak.
-fn fold_leet(units: &[Unit]) -> Option<Vec<Unit>> {
-    let v = units;
-    // Tokens of letters and leet symbols: (start, end, mixed, digits only); `mixed` means at
+/// `v` with leetspeak folded, or `None` if no token reads as leetspeak.
+fn fold_leet(v: &[Unit]) -> Option<Vec<Unit>> {
+    // Tokens of letters and leet symbols: (start, end, mixed, symbols only); `mixed` means at
     // least one letter and one leet symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
     let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
     let mut tokens: Vec<(usize, usize, bool, bool)> = Vec::new();
@@ -567,17 +566,17 @@ fn fold_leet(units: &[Unit]) -> Option<Vec<Unit>> {
             && tok.len() >= 2
             && !foreign_digit
             && !is_number_with_unit(tok, &v[start.saturating_sub(2)..start]);
-        // Only leet digits ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
-        let digits_only = leets == tok.len();
-        tokens.push((start, end, mixed, digits_only));
+        // Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
+        let symbols_only = leets == tok.len();
+        tokens.push((start, end, mixed, symbols_only));
     }
     if !tokens.iter().any(|t| t.2) {
         return None;
     }
     let mut v = v.to_vec();
-    for (k, &(start, end, mixed, digits_only)) in tokens.iter().enumerate() {
+    for (k, &(start, end, mixed, symbols_only)) in tokens.iter().enumerate() {
         let beside_mixed = (k > 0 && tokens[k - 1].2) || tokens.get(k + 1).is_some_and(|t| t.2);
-        if mixed || (digits_only && beside_mixed) {
+        if mixed || (symbols_only && beside_mixed) {
             for u in &mut v[start..end] {
                 if let Some(f) = leet(u.c) {
                     u.c = f;
@@ -745,19 +744,18 @@ fn decode_segments(
     // Cheap byte scans first: most texts have no run long enough to be base64 or hex and no
     // three percent signs, and then the regexes need not run at all.
     let bytes = text.as_bytes();
-    let longest_run = |inside: fn(u8) -> bool| {
-        let (mut best, mut cur) = (0, 0);
-        for &b in bytes {
-            cur = if inside(b) { cur + 1 } else { 0 };
-            best = best.max(cur);
-        }
-        best
+    // Whether some 16 bytes in a row are all `inside`.
+    let has_run_of_16 = |inside: fn(u8) -> bool| {
+        let mut run = 0;
+        bytes.iter().any(|&b| {
+            run = if inside(b) { run + 1 } else { 0 };
+            run >= 16
+        })
     };
     let base64_possible =
-        longest_run(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')) >= 16;
+        has_run_of_16(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-'));
     let hex_possible =
-        longest_run(|b| b.is_ascii_hexdigit() || matches!(b, b'x' | b'\\' | b' ' | b':' | b','))
-            >= 16;
+        has_run_of_16(|b| b.is_ascii_hexdigit() || matches!(b, b'x' | b'\\' | b' ' | b':' | b','));
     let percent_possible = bytes.iter().filter(|&&b| b == b'%').nth(2).is_some();
     let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
     for m in base64.into_iter().flatten() {

@@ -385,6 +385,9 @@ impl RuleSet {
             views.dedup();
             rule_views.push(views.clone());
             let case_insensitive = raw_like && !spec.case_sensitive;
+            // Anchors a rule names itself are context words that need not be part of the match
+            // (`ssn` before the number); otherwise they are extracted from the regex.
+            let user_anchors = spec.anchors.as_ref().filter(|a| !a.is_empty());
             let pattern = match (&spec.regex, &spec.literals) {
                 (Some(re), None) => {
                     let src = ascii_word_boundaries(re);
@@ -397,10 +400,8 @@ impl RuleSet {
                     Pattern::Regex {
                         re: compiled,
                         value_group,
-                        // Anchors a rule names itself are context words that need not be
-                        // part of the match (`ssn` before the number): no reach from them.
-                        reach: spec
-                            .anchors
+                        // A match reaches from anchors extracted from it, not from context words.
+                        reach: user_anchors
                             .is_none()
                             .then(|| match_reach(&src, case_insensitive))
                             .flatten(),
@@ -450,8 +451,8 @@ impl RuleSet {
                 return Err(rule_err(id, "empty `direction` or `roles` list"));
             }
             // Register patterns with every view group the rule runs on.
-            let anchors: Option<Vec<String>> = match (&pattern, &spec.anchors) {
-                (Pattern::Regex { .. }, Some(a)) if !a.is_empty() => {
+            let anchors: Option<Vec<String>> = match (&pattern, user_anchors) {
+                (Pattern::Regex { .. }, Some(a)) => {
                     Some(a.iter().map(|s| s.to_lowercase()).collect())
                 }
                 (Pattern::Regex { .. }, _) => {
@@ -639,60 +640,43 @@ impl RuleSet {
                         continue;
                     };
                     ranges.clear();
-                    match reach {
-                        Some(reach) if long => {
-                            anchor_ranges(text, &anchor_hits, r, *reach, &mut ranges)
-                        }
-                        _ => {}
+                    if let Some(reach) = reach.filter(|_| long) {
+                        anchor_ranges(text, &anchor_hits, r, reach, &mut ranges);
                     }
                     if ranges.is_empty() {
                         ranges.push((0, text.len()));
                     }
+                    // A match at `s..e` of the view, with the span of its `value` group if any.
+                    let mut emit = |s: usize, e: usize, value: Option<(usize, usize)>| {
+                        let v = value.map(|(vs, ve)| &text[vs..ve]);
+                        if self.accept(rule, views, view, text, s, e, v) {
+                            let (hs, he) = value.unwrap_or((s, e));
+                            out.push(Hit {
+                                rule: r,
+                                span: view.original_span(hs, he),
+                            });
+                        }
+                    };
                     let mut budget = MAX_HITS_PER_RULE;
                     for &(a, b) in &ranges {
                         let hay = &text[a..b];
+                        let mut seen = 0;
                         if *value_group {
-                            for caps in re.captures_iter(hay) {
-                                let (Some(m), value) = (caps.get(0), caps.name("value")) else {
-                                    continue;
-                                };
-                                budget = budget.saturating_sub(1);
-                                let v = value.map(|v| v.as_str());
-                                if self.accept(
-                                    rule,
-                                    views,
-                                    view,
-                                    text,
-                                    a + m.start(),
-                                    a + m.end(),
-                                    v,
-                                ) {
-                                    let (s, e) = value
-                                        .map_or((m.start(), m.end()), |v| (v.start(), v.end()));
-                                    out.push(Hit {
-                                        rule: r,
-                                        span: view.original_span(a + s, a + e),
-                                    });
-                                }
-                                if budget == 0 {
-                                    break;
+                            for caps in re.captures_iter(hay).take(budget) {
+                                seen += 1;
+                                if let Some(m) = caps.get(0) {
+                                    let value =
+                                        caps.name("value").map(|v| (a + v.start(), a + v.end()));
+                                    emit(a + m.start(), a + m.end(), value);
                                 }
                             }
                         } else {
-                            for m in re.find_iter(hay) {
-                                budget = budget.saturating_sub(1);
-                                let (s, e) = (a + m.start(), a + m.end());
-                                if self.accept(rule, views, view, text, s, e, None) {
-                                    out.push(Hit {
-                                        rule: r,
-                                        span: view.original_span(s, e),
-                                    });
-                                }
-                                if budget == 0 {
-                                    break;
-                                }
+                            for m in re.find_iter(hay).take(budget) {
+                                seen += 1;
+                                emit(a + m.start(), a + m.end(), None);
                             }
                         }
+                        budget -= seen;
                         if budget == 0 {
                             break;
                         }
@@ -784,14 +768,13 @@ fn anchor_ranges(
     out: &mut Vec<(usize, usize)>,
 ) {
     let first = hits.partition_point(|h| h.0 < rule);
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     for &(_, s, e) in hits[first..].iter().take_while(|h| h.0 == rule) {
         let mut a = floor_boundary(text, s.saturating_sub(reach));
-        while let Some(c) = text[..a].chars().next_back().filter(|c| is_word(*c)) {
+        while let Some(c) = text[..a].chars().next_back().filter(|c| is_word_char(*c)) {
             a -= c.len_utf8();
         }
         let mut b = ceil_boundary(text, e.saturating_add(reach));
-        while let Some(c) = text[b..].chars().next().filter(|c| is_word(*c)) {
+        while let Some(c) = text[b..].chars().next().filter(|c| is_word_char(*c)) {
             b += c.len_utf8();
         }
         match out.last_mut() {
@@ -799,6 +782,11 @@ fn anchor_ranges(
             _ => out.push((a, b)),
         }
     }
+}
+
+/// A character of a word, as `\w` sees it (with Unicode letters and digits).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 /// The largest character boundary of `s` at or before `i` (clamped to `s.len()`).
@@ -837,17 +825,20 @@ fn contains_word(hay: &str, word: &str) -> bool {
             || hay[..i]
                 .chars()
                 .next_back()
-                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+                .is_none_or(|c| !is_word_char(c))
     })
 }
 
 fn at_word_boundaries(text: &str, s: usize, e: usize) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
     let m = &text[s..e];
-    let first_word = m.chars().next().is_some_and(word);
-    let last_word = m.chars().next_back().is_some_and(word);
-    let before_ok = !first_word || text[..s].chars().next_back().is_none_or(|c| !word(c));
-    let after_ok = !last_word || text[e..].chars().next().is_none_or(|c| !word(c));
+    let first_word = m.chars().next().is_some_and(is_word_char);
+    let last_word = m.chars().next_back().is_some_and(is_word_char);
+    let before_ok = !first_word
+        || text[..s]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_word_char(c));
+    let after_ok = !last_word || text[e..].chars().next().is_none_or(|c| !is_word_char(c));
     before_ok && after_ok
 }
 
