@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use promptguard_benches::{document_10k, SHORT_ATTACK, SHORT_PROMPT};
-use promptguard_core::{EngineBuilder, MlMode, Preset};
+use promptguard_core::{DecodeLimits, EngineBuilder, MlMode, Preset};
 
 fn rules_engine() -> promptguard_core::Engine {
     EngineBuilder::new()
@@ -33,6 +33,24 @@ fn document(c: &mut Criterion) {
     let mut g = c.benchmark_group("rules/document_10k");
     g.throughput(Throughput::Bytes(doc.len() as u64));
     g.bench_function("default", |b| b.iter(|| engine.scan(black_box(&doc))));
+    g.finish();
+}
+
+/// Normalisation alone (every view of the text), the part of a scan that does not depend on
+/// the rules: what the document throughput is made of.
+fn normalize(c: &mut Criterion) {
+    let doc = document_10k();
+    let limits = DecodeLimits::default();
+    let mut g = c.benchmark_group("rules/normalize");
+    for (name, text) in [
+        ("short_prompt", SHORT_PROMPT),
+        ("document_10k", doc.as_str()),
+    ] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| promptguard_core::normalize(black_box(t), &limits))
+        });
+    }
     g.finish();
 }
 
@@ -64,5 +82,5 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, short, document, build, threads);
+criterion_group!(benches, short, document, normalize, build, threads);
 criterion_main!(benches);

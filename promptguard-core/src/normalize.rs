@@ -67,7 +67,7 @@ impl ViewKind {
 }
 
 /// How a view's bytes map back to the original.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Mapping {
     /// The view is the original text.
     Identity,
@@ -78,7 +78,7 @@ enum Mapping {
 }
 
 /// One view of the input text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct View {
     /// What transformation made it.
     pub kind: ViewKind,
@@ -170,18 +170,13 @@ struct Unit {
 /// Builds every view of `text`.
 pub fn normalize(text: &str, limits: &DecodeLimits) -> Views {
     let mut flags = NormalizeFlags::default();
-    let units = clean_units(text, &mut flags);
-    let folded = collapse_whitespace(&units);
-    let deob = deobfuscate(&units);
+    let (folded_view, deob) = folded_views(text, &mut flags);
     let mut views = vec![View {
         kind: ViewKind::Raw,
         text: text.to_owned(),
         map: Mapping::Identity,
     }];
-    let folded_view = units_to_view(ViewKind::Folded, &folded);
-    if let Some(deob) = deob.filter(|d| d.iter().map(|u| u.c).ne(folded.iter().map(|u| u.c))) {
-        views.push(units_to_view(ViewKind::Deobfuscated, &deob));
-    }
+    views.extend(deob);
     let mut budget = DecodeBudget {
         segments: limits.max_segments,
         bytes: limits.max_bytes,
@@ -216,6 +211,213 @@ pub fn normalize(text: &str, limits: &DecodeLimits) -> Views {
     flags.decode_limited = budget.limited;
     views.extend(decoded);
     Views { views, flags }
+}
+
+/// The `Folded` view and, if it differs, the `Deobfuscated` one.
+fn folded_views(text: &str, flags: &mut NormalizeFlags) -> (View, Option<View>) {
+    if text.is_ascii() {
+        // Most text: nothing to compose, strip or fold but case, so the views are built from
+        // bytes, and the deobfuscation passes only look (on bytes too) unless they would change
+        // something.
+        let lower = text.as_bytes().to_ascii_lowercase();
+        let folded = fold_ascii(&lower);
+        let unchanged =
+            !has_leetspeak(&lower) && !has_spaced_run(&lower) && !has_split_letters(&lower);
+        if unchanged {
+            return (folded, None);
+        }
+        let units: Vec<Unit> = (0u32..)
+            .zip(&lower)
+            .map(|(i, &b)| Unit {
+                c: char::from(b),
+                s: i,
+                e: i + 1,
+            })
+            .collect();
+        let deob = deobfuscate(&units)
+            .filter(|d| d.iter().map(|u| u.c).ne(folded.text.chars()))
+            .map(|d| units_to_view(ViewKind::Deobfuscated, &d));
+        return (folded, deob);
+    }
+    folded_views_by_units(text, flags)
+}
+
+/// [`folded_views`] for any text, through [`Unit`]s.
+fn folded_views_by_units(text: &str, flags: &mut NormalizeFlags) -> (View, Option<View>) {
+    let units = clean_units(text, flags);
+    let folded = collapse_whitespace(&units);
+    let deob = deobfuscate(&units)
+        .filter(|d| d.iter().map(|u| u.c).ne(folded.iter().map(|u| u.c)))
+        .map(|d| units_to_view(ViewKind::Deobfuscated, &d));
+    (units_to_view(ViewKind::Folded, &folded), deob)
+}
+
+/// The `Folded` view of lowercased ASCII text, in one pass: [`collapse_whitespace`] on bytes.
+fn fold_ascii(lower: &[u8]) -> View {
+    let mut text = Vec::with_capacity(lower.len());
+    let mut map: Vec<(u32, u32)> = Vec::with_capacity(lower.len());
+    for (i, &b) in (0u32..).zip(lower) {
+        if byte_class(b) & SPACE == 0 {
+            text.push(b);
+            map.push((i, i + 1));
+        } else if text.last() == Some(&b' ') {
+            if let Some(last) = map.last_mut() {
+                last.1 = i + 1;
+            }
+        } else if !text.is_empty() {
+            text.push(b' ');
+            map.push((i, i + 1));
+        }
+    }
+    if text.last() == Some(&b' ') {
+        text.pop();
+        map.pop();
+    }
+    View {
+        kind: ViewKind::Folded,
+        // ASCII in, ASCII out: the conversion cannot fail.
+        text: String::from_utf8(text).unwrap_or_default(),
+        map: Mapping::PerByte(map),
+    }
+}
+
+/// [`BYTE_CLASS`] bits: what a byte is to the deobfuscation passes and to the decoders' pre-scan.
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const LEET: u8 = 4;
+/// Whitespace to [`char::is_whitespace`] (which, unlike [`u8::is_ascii_whitespace`], counts the
+/// vertical tab).
+const SPACE: u8 = 8;
+const SPLIT_SEP: u8 = 16;
+/// Can be part of a base64 run ([`BASE64_RE`]).
+const BASE64_BYTE: u8 = 32;
+/// Can be part of a hex run ([`HEX_RE`]).
+const HEX_BYTE: u8 = 64;
+
+/// The class of every byte, so that the ASCII path can tell in one cheap pass each whether a
+/// deobfuscation pass would change anything, and the decoders whether a run is long enough.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            t[b] |= LETTER;
+        }
+        if c.is_ascii_digit() {
+            t[b] |= DIGIT;
+        }
+        if c.is_ascii() && leet(c as char).is_some() {
+            t[b] |= LEET;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+            t[b] |= SPACE;
+        }
+        if c.is_ascii() && is_split_sep(c as char) {
+            t[b] |= SPLIT_SEP;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-') {
+            t[b] |= BASE64_BYTE;
+        }
+        if c.is_ascii_hexdigit() || matches!(c, b'x' | b'\\' | b' ' | b':' | b',') {
+            t[b] |= HEX_BYTE;
+        }
+        b += 1;
+    }
+    t
+};
+
+fn byte_class(b: u8) -> u8 {
+    BYTE_CLASS[usize::from(b)]
+}
+
+/// The [`BYTE_CLASS`] of byte `i` of `v`, or 0 (a boundary) outside it.
+fn class_at(v: &[u8], i: Option<usize>) -> u8 {
+    i.and_then(|i| v.get(i)).map_or(0, |&b| byte_class(b))
+}
+
+/// `fold_leet(v).is_some()` for ASCII text: tokens are read only if they hold both a letter
+/// and a leet symbol.
+fn has_leetspeak(v: &[u8]) -> bool {
+    let tok = LETTER | DIGIT | LEET;
+    let mut i = 0;
+    while i < v.len() {
+        let start = i;
+        let mut seen = 0;
+        while let Some(c) = v.get(i).map(|&b| byte_class(b) & tok) {
+            if c == 0 {
+                break;
+            }
+            seen |= c;
+            i += 1;
+        }
+        if seen & LETTER != 0
+            && seen & LEET != 0
+            && read_leet_token(v, start, i).is_some_and(|t| t.mixed)
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `join_spaced_chars(v).is_some()` for ASCII text: three isolated characters in a row, one
+/// space apart (a shorter run is only joined beside such a one).
+fn has_spaced_run(v: &[u8]) -> bool {
+    let isolated = |k: usize| {
+        class_at(v, Some(k)) & SPACE == 0
+            && k < v.len()
+            && (k == 0 || class_at(v, Some(k - 1)) & SPACE != 0)
+            && (k + 1 >= v.len() || class_at(v, Some(k + 1)) & SPACE != 0)
+    };
+    (0..v.len().saturating_sub(4)).any(|k| {
+        v[k + 1] == b' ' && v[k + 3] == b' ' && isolated(k) && isolated(k + 2) && isolated(k + 4)
+    })
+}
+
+/// `join_split_letters(v).is_some()` for ASCII text: four single letters in a row, one
+/// separator apart.
+fn has_split_letters(v: &[u8]) -> bool {
+    let alnum = LETTER | DIGIT;
+    let single_letter = |k: usize| {
+        class_at(v, Some(k)) & LETTER != 0
+            && class_at(v, k.checked_sub(1)) & alnum == 0
+            && class_at(v, Some(k + 1)) & alnum == 0
+    };
+    (0..v.len().saturating_sub(6)).any(|k| {
+        class_at(v, Some(k + 1)) & SPLIT_SEP != 0
+            && class_at(v, Some(k + 3)) & SPLIT_SEP != 0
+            && class_at(v, Some(k + 5)) & SPLIT_SEP != 0
+            && (0..4).all(|m| single_letter(k + 2 * m))
+    })
+}
+
+/// A character of a view under construction, as the deobfuscation passes read and rewrite
+/// it: a [`Unit`] with its original range, or a bare byte on the ASCII path (12 times less
+/// memory to walk through, and no units built for text that has nothing to undo).
+trait Glyph: Copy {
+    fn ch(self) -> char;
+    /// The same glyph with its character replaced (by an ASCII letter).
+    fn with(self, c: char) -> Self;
+}
+
+impl Glyph for Unit {
+    fn ch(self) -> char {
+        self.c
+    }
+    fn with(self, c: char) -> Self {
+        Unit { c, ..self }
+    }
+}
+
+impl Glyph for u8 {
+    fn ch(self) -> char {
+        char::from(self)
+    }
+    fn with(self, c: char) -> Self {
+        u8::try_from(c).unwrap_or(self)
+    }
 }
 
 /// The folded form of `text` alone (no views, no offsets): for comparing phrases.
@@ -466,7 +668,7 @@ fn collapse_whitespace(units: &[Unit]) -> Vec<Unit> {
     out
 }
 
-fn leet(c: char) -> Option<char> {
+const fn leet(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
         '1' | '!' | '|' => 'i',
@@ -493,18 +695,18 @@ const NUMBER_SUFFIXES: &[&str] = &[
 /// Whether the token `tok`, which mixes letters and leet digits, reads as a number with a
 /// unit rather than as leetspeak: digits then one of [`NUMBER_SUFFIXES`] (`8m`, `1st`), or
 /// the fractional part of a decimal (`6.8m`: `before` is the text just ahead of the token).
-fn is_number_with_unit(tok: &[Unit], before: &[Unit]) -> bool {
-    let digits = tok.iter().take_while(|u| u.c.is_ascii_digit()).count();
+fn is_number_with_unit<T: Glyph>(tok: &[T], before: &[T]) -> bool {
+    let digits = tok.iter().take_while(|u| u.ch().is_ascii_digit()).count();
     if digits == 0 {
         return false;
     }
     let rest = &tok[digits..];
-    if !rest.iter().all(|u| u.c.is_ascii_alphabetic()) {
+    if !rest.iter().all(|u| u.ch().is_ascii_alphabetic()) {
         return false;
     }
     let decimal =
-        matches!(before, [.., d, sep] if d.c.is_ascii_digit() && matches!(sep.c, '.' | ','));
-    let suffix: String = rest.iter().map(|u| u.c).collect();
+        matches!(before, [.., d, sep] if d.ch().is_ascii_digit() && matches!(sep.ch(), '.' | ','));
+    let suffix: String = rest.iter().map(|u| u.ch()).collect();
     // One digit and one letter is as likely leetspeak (`1m` for "im") as a quantity.
     let short = digits == 1 && rest.len() == 1;
     decimal || (!short && NUMBER_SUFFIXES.contains(&suffix.as_str()))
@@ -531,55 +733,76 @@ fn deobfuscate(units: &[Unit]) -> Option<Vec<Unit>> {
     Some(collapse_whitespace(split.as_deref().unwrap_or(v)))
 }
 
+/// What one token of letters and leet symbols (`v[start..end]`, a maximal run) is.
+struct LeetToken {
+    /// Where it ends once trailing `!` are dropped.
+    end: usize,
+    /// At least one letter and one leet symbol, and not a name or a quantity ("h3ll0",
+    /// "1gn0r3", "4r3" — but not "2024", "$5", "sha256" or "10km").
+    mixed: bool,
+    /// Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
+    symbols_only: bool,
+}
+
+/// Whether `c` belongs to a token that [`fold_leet`] reads.
+fn is_leet_token_char(c: char) -> bool {
+    c.is_alphanumeric() || leet(c).is_some()
+}
+
+/// Reads the token `v[start..end]`; `None` if it is only exclamation marks.
+fn read_leet_token<T: Glyph>(v: &[T], start: usize, end: usize) -> Option<LeetToken> {
+    // An exclamation mark ends a sentence far more often than it spells an `i`: `hi!` is
+    // not leetspeak (`previou$`, `c4+` and `|gnore` are).
+    let mut end = end;
+    while end > start && v[end - 1].ch() == '!' {
+        end -= 1;
+    }
+    if start == end {
+        return None;
+    }
+    let tok = &v[start..end];
+    let letters = tok.iter().filter(|u| u.ch().is_alphabetic()).count();
+    let leets = tok.iter().filter(|u| leet(u.ch()).is_some()).count();
+    // No leet alphabet spells a letter with `2`: `sha256`, `h264` and `2fa` are names.
+    let foreign_digit = tok.iter().any(|u| u.ch() == '2');
+    let mixed = letters >= 1
+        && leets >= 1
+        && tok.len() >= 2
+        && !foreign_digit
+        && !is_number_with_unit(tok, &v[start.saturating_sub(2)..start]);
+    Some(LeetToken {
+        end,
+        mixed,
+        symbols_only: leets == tok.len(),
+    })
+}
+
 /// `v` with leetspeak folded, or `None` if no token reads as leetspeak.
-fn fold_leet(v: &[Unit]) -> Option<Vec<Unit>> {
-    // Tokens of letters and leet symbols: (start, end, mixed, symbols only); `mixed` means at
-    // least one letter and one leet symbol ("h3ll0", "1gn0r3", "4r3" — but not "2024" or "$5").
-    let is_tok = |c: char| c.is_alphanumeric() || leet(c).is_some();
-    let mut tokens: Vec<(usize, usize, bool, bool)> = Vec::new();
+fn fold_leet<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
+    let mut tokens: Vec<(usize, LeetToken)> = Vec::new();
     let mut i = 0;
     while i < v.len() {
-        if !is_tok(v[i].c) {
+        if !is_leet_token_char(v[i].ch()) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < v.len() && is_tok(v[i].c) {
+        while i < v.len() && is_leet_token_char(v[i].ch()) {
             i += 1;
         }
-        // An exclamation mark ends a sentence far more often than it spells an `i`: `hi!` is
-        // not leetspeak (`previou$`, `c4+` and `|gnore` are).
-        let mut end = i;
-        while end > start && v[end - 1].c == '!' {
-            end -= 1;
-        }
-        if start == end {
-            continue;
-        }
-        let tok = &v[start..end];
-        let letters = tok.iter().filter(|u| u.c.is_alphabetic()).count();
-        let leets = tok.iter().filter(|u| leet(u.c).is_some()).count();
-        // No leet alphabet spells a letter with `2`: `sha256`, `h264` and `2fa` are names.
-        let foreign_digit = tok.iter().any(|u| u.c == '2');
-        let mixed = letters >= 1
-            && leets >= 1
-            && tok.len() >= 2
-            && !foreign_digit
-            && !is_number_with_unit(tok, &v[start.saturating_sub(2)..start]);
-        // Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
-        let symbols_only = leets == tok.len();
-        tokens.push((start, end, mixed, symbols_only));
+        tokens.extend(read_leet_token(v, start, i).map(|t| (start, t)));
     }
-    if !tokens.iter().any(|t| t.2) {
+    if !tokens.iter().any(|t| t.1.mixed) {
         return None;
     }
     let mut v = v.to_vec();
-    for (k, &(start, end, mixed, symbols_only)) in tokens.iter().enumerate() {
-        let beside_mixed = (k > 0 && tokens[k - 1].2) || tokens.get(k + 1).is_some_and(|t| t.2);
-        if mixed || (symbols_only && beside_mixed) {
-            for u in &mut v[start..end] {
-                if let Some(f) = leet(u.c) {
-                    u.c = f;
+    for (k, (start, t)) in tokens.iter().enumerate() {
+        let beside_mixed =
+            (k > 0 && tokens[k - 1].1.mixed) || tokens.get(k + 1).is_some_and(|n| n.1.mixed);
+        if t.mixed || (t.symbols_only && beside_mixed) {
+            for u in &mut v[*start..t.end] {
+                if let Some(f) = leet(u.ch()) {
+                    *u = u.with(f);
                 }
             }
         }
@@ -587,25 +810,29 @@ fn fold_leet(v: &[Unit]) -> Option<Vec<Unit>> {
     Some(v)
 }
 
+/// What separates the letters of a word split up by [`join_split_letters`].
+const fn is_split_sep(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | ',' | '|' | '+')
+}
+
 /// Joins runs of at least four single letters separated by one separator character
 /// (`i g n o r e`, `i.g.n.o.r.e`, `i-g-n-o-r-e`), or returns `None` if there is no such run.
-fn join_split_letters(v: &[Unit]) -> Option<Vec<Unit>> {
-    let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | ',' | '|' | '+');
+fn join_split_letters<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
     let mut out = Vec::new();
     let mut changed = false;
     let mut i = 0;
     while i < v.len() {
         // Try to read a run: letter (sep letter)+ with single separators.
-        if v[i].c.is_alphabetic()
-            && (i == 0 || !v[i - 1].c.is_alphanumeric())
-            && (i + 1 >= v.len() || !v[i + 1].c.is_alphanumeric())
+        if v[i].ch().is_alphabetic()
+            && (i == 0 || !v[i - 1].ch().is_alphanumeric())
+            && (i + 1 >= v.len() || !v[i + 1].ch().is_alphanumeric())
         {
             let mut j = i;
             let mut letters = 1;
             while j + 2 < v.len()
-                && is_sep(v[j + 1].c)
-                && v[j + 2].c.is_alphabetic()
-                && (j + 3 >= v.len() || !v[j + 3].c.is_alphanumeric())
+                && is_split_sep(v[j + 1].ch())
+                && v[j + 2].ch().is_alphabetic()
+                && (j + 3 >= v.len() || !v[j + 3].ch().is_alphanumeric())
             {
                 letters += 1;
                 j += 2;
@@ -634,11 +861,11 @@ fn join_split_letters(v: &[Unit]) -> Option<Vec<Unit>> {
 /// (`a n`, `A I`) is joined too when a run beside it, across one such gap, qualifies: the
 /// whole text is spaced out, and two-letter words are words in it as well. `None` if no run
 /// is joined.
-fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
+fn join_spaced_chars<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
     let isolated = |k: usize| {
-        !v[k].c.is_whitespace()
-            && (k == 0 || v[k - 1].c.is_whitespace())
-            && (k + 1 >= v.len() || v[k + 1].c.is_whitespace())
+        !v[k].ch().is_whitespace()
+            && (k == 0 || v[k - 1].ch().is_whitespace())
+            && (k + 1 >= v.len() || v[k + 1].ch().is_whitespace())
     };
     // Runs as (first index, last index, characters).
     let mut runs: Vec<(usize, usize, usize)> = Vec::new();
@@ -647,7 +874,7 @@ fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
         if isolated(i) {
             let mut j = i;
             let mut n = 1;
-            while j + 2 < v.len() && v[j + 1].c == ' ' && isolated(j + 2) {
+            while j + 2 < v.len() && v[j + 1].ch() == ' ' && isolated(j + 2) {
                 j += 2;
                 n += 1;
             }
@@ -658,7 +885,7 @@ fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
         }
     }
     let only_space_between =
-        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.c.is_whitespace());
+        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.ch().is_whitespace());
     let joined: Vec<bool> = (0..runs.len())
         .map(|k| {
             let (first, last, n) = runs[k];
@@ -741,22 +968,34 @@ fn decode_segments(
         return;
     }
     let span_of = |s: usize, e: usize| outer.unwrap_or(Span::new(s, e));
-    // Cheap byte scans first: most texts have no run long enough to be base64 or hex and no
+    // One cheap byte scan first: most texts have no run long enough to be base64 or hex and no
     // three percent signs, and then the regexes need not run at all.
-    let bytes = text.as_bytes();
-    // Whether some 16 bytes in a row are all `inside`.
-    let has_run_of_16 = |inside: fn(u8) -> bool| {
-        let mut run = 0;
-        bytes.iter().any(|&b| {
-            run = if inside(b) { run + 1 } else { 0 };
-            run >= 16
-        })
-    };
-    let base64_possible =
-        has_run_of_16(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-'));
-    let hex_possible =
-        has_run_of_16(|b| b.is_ascii_hexdigit() || matches!(b, b'x' | b'\\' | b' ' | b':' | b','));
-    let percent_possible = bytes.iter().filter(|&&b| b == b'%').nth(2).is_some();
+    let (mut base64_run, mut hex_run, mut percents) = (0u32, 0u32, 0u32);
+    let (mut base64_possible, mut hex_possible) = (false, false);
+    for &b in text.as_bytes() {
+        let class = byte_class(b);
+        base64_run = if class & BASE64_BYTE != 0 {
+            base64_run + 1
+        } else {
+            0
+        };
+        hex_run = if class & HEX_BYTE != 0 {
+            hex_run + 1
+        } else {
+            0
+        };
+        percents += u32::from(b == b'%');
+        base64_possible |= base64_run >= 16;
+        hex_possible |= hex_run >= 16;
+    }
+    // Three `%XX` escapes, not three percentages (`12%`).
+    let percent_possible = percents >= 3
+        && text
+            .as_bytes()
+            .windows(3)
+            .filter(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+            .nth(2)
+            .is_some();
     let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
     for m in base64.into_iter().flatten() {
         if let Some(d) = decode_base64(m.as_str()) {
@@ -881,42 +1120,42 @@ fn decode_percent(s: &str) -> Option<String> {
 }
 
 /// Words that tell English from its rot13: `is_common_word(w)` for a lowercase ASCII word.
-fn is_common_word(w: &str) -> bool {
+fn is_common_word(w: &[u8]) -> bool {
     matches!(
         w,
-        "the"
-            | "and"
-            | "you"
-            | "your"
-            | "all"
-            | "to"
-            | "of"
-            | "is"
-            | "are"
-            | "ignore"
-            | "instructions"
-            | "previous"
-            | "system"
-            | "prompt"
-            | "tell"
-            | "me"
-            | "what"
-            | "how"
-            | "this"
-            | "that"
-            | "with"
-            | "for"
-            | "now"
-            | "password"
-            | "secret"
-            | "reveal"
-            | "print"
-            | "say"
-            | "please"
-            | "do"
-            | "not"
-            | "an"
-            | "a"
+        b"the"
+            | b"and"
+            | b"you"
+            | b"your"
+            | b"all"
+            | b"to"
+            | b"of"
+            | b"is"
+            | b"are"
+            | b"ignore"
+            | b"instructions"
+            | b"previous"
+            | b"system"
+            | b"prompt"
+            | b"tell"
+            | b"me"
+            | b"what"
+            | b"how"
+            | b"this"
+            | b"that"
+            | b"with"
+            | b"for"
+            | b"now"
+            | b"password"
+            | b"secret"
+            | b"reveal"
+            | b"print"
+            | b"say"
+            | b"please"
+            | b"do"
+            | b"not"
+            | b"an"
+            | b"a"
     )
 }
 
@@ -933,16 +1172,16 @@ fn rot13_char(c: char) -> char {
 fn common_word_hits(text: &str) -> (usize, usize) {
     let mut buf = [0u8; 16];
     let (mut plain, mut rotated) = (0, 0);
-    for w in text.split(|c: char| !c.is_ascii_alphabetic()) {
+    for w in text.as_bytes().split(|b| !b.is_ascii_alphabetic()) {
         if w.is_empty() || w.len() > buf.len() {
             continue;
         }
         plain += usize::from(is_common_word(w));
         let r = &mut buf[..w.len()];
-        for (d, b) in r.iter_mut().zip(w.bytes()) {
+        for (d, &b) in r.iter_mut().zip(w) {
             *d = rot13_char(char::from(b)) as u8;
         }
-        rotated += usize::from(std::str::from_utf8(r).is_ok_and(is_common_word));
+        rotated += usize::from(is_common_word(r));
     }
     (plain, rotated)
 }
@@ -971,6 +1210,23 @@ mod tests {
             .map(|v| v.text.clone())
             .collect::<Vec<_>>()
             .join("|")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// The ASCII path builds the same `Folded` and `Deobfuscated` views, with the same
+        /// offsets, as the general one, on text dense in what the passes look for: leet
+        /// symbols, digits and units, separators, spaced and split letters, whitespace runs.
+        #[test]
+        fn ascii_path_equals_unit_path(
+            text in "([a-zA-Z]{1,6}|[0-9]{1,3}|[ \t\n\x0b\r]{1,3}|[!|@$+.,_*/-]|1st|km|[a-z] [a-z] [a-z] [a-z]|[a-z]\\.[a-z]\\.[a-z]\\.[a-z]){0,24}"
+        ) {
+            let mut flags = NormalizeFlags::default();
+            let fast = folded_views(&text, &mut flags);
+            let general = folded_views_by_units(&text, &mut flags);
+            proptest::prop_assert_eq!(fast, general);
+        }
     }
 
     #[test]
