@@ -237,12 +237,21 @@ pub fn it_codice_fiscale(s: &str) -> bool {
 
 /// French social security number (NIR): sex digit, year, month, department (2A/2B for
 /// Corsica), commune, order, and a 2-digit key = 97 − (number mod 97).
+///
+/// A 15-digit American Express number (34/37 and a valid Luhn digit) passes the key one time in
+/// 97; NIRs starting with 3 are rare and cards are common, so such a number is a card.
 pub fn fr_nir(s: &str) -> bool {
     let Some(a) = alnum_upper(s) else {
         return false;
     };
     let a = a.as_bytes();
     if a.len() != 15 || !matches!(a[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
+        return false;
+    }
+    let amex = matches!(&a[..2], b"34" | b"37")
+        && a.iter().all(u8::is_ascii_digit)
+        && luhn_digits(&a.iter().map(|b| b - b'0').collect::<Vec<u8>>());
+    if amex {
         return false;
     }
     let mut body = [0u8; 13];
@@ -647,7 +656,12 @@ mod tests {
         check(
             fr_nir,
             &["2 55 08 14 168 025 38", "1 85 05 78 006 084 91"],
-            &["2 55 08 14 168 025 39", "5 55 08 14 168 025 38"],
+            // The last: an AmEx number whose digits also pass the NIR key.
+            &[
+                "2 55 08 14 168 025 39",
+                "5 55 08 14 168 025 38",
+                "346412338913585",
+            ],
         );
     }
 
