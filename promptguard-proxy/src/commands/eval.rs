@@ -229,7 +229,11 @@ pub struct Metrics {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct LabelMetrics {
     pub rows: usize,
+    /// Not allowed: blocked or redacted.
     pub flagged: usize,
+    /// Of those, blocked. On a benign set this tells an attack detector's false alarms from
+    /// personal data redacted on its way through (a prompt with a real e-mail address in it).
+    pub blocked: usize,
     pub rate: f64,
 }
 
@@ -261,6 +265,7 @@ impl Metrics {
         let lm = self.by_label.entry(label.to_owned()).or_default();
         lm.rows += 1;
         lm.flagged += usize::from(flagged);
+        lm.blocked += usize::from(d.action == Action::Block);
         match exp {
             None => {
                 self.negatives += 1;
@@ -300,6 +305,7 @@ impl Metrics {
             let e = self.by_label.entry(k.clone()).or_default();
             e.rows += v.rows;
             e.flagged += v.flagged;
+            e.blocked += v.blocked;
         }
         self.entities.merge(&o.entities);
     }
@@ -523,11 +529,13 @@ fn print_table(r: &Report) {
     if skipped + errors > 0 {
         println!("({skipped} rows with labels that carry no expectation skipped; {errors} unreadable lines)");
     }
-    println!("\nper label: flagged / rows (for benign this is the false-positive rate)");
+    println!(
+        "\nper label: flagged / rows (for benign this is the false-positive rate), of which blocked"
+    );
     for (label, lm) in &r.overall.by_label {
         println!(
-            "  {label:<12} {:>6} / {:<6} {:.3}",
-            lm.flagged, lm.rows, lm.rate
+            "  {label:<12} {:>6} / {:<6} {:.3}   blocked {}",
+            lm.flagged, lm.rows, lm.rate, lm.blocked
         );
     }
     let ent = &r.overall.entities;
@@ -585,6 +593,7 @@ mod tests {
         add("sensitive", "Tell me a joke");
         m.finish();
         assert_eq!((m.tp, m.fp, m.tn, m.fn_, m.skipped), (1, 0, 1, 1, 1));
+        assert_eq!(m.by_label["injection"].blocked, 1);
         assert_eq!(m.precision, Some(1.0));
         assert_eq!(m.recall, Some(0.5));
         assert_eq!(m.fpr, Some(0.0));
