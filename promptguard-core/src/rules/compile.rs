@@ -88,6 +88,8 @@ pub(crate) struct CompiledRule {
     pub description: String,
     pattern: Pattern,
     unless: Option<Regex>,
+    /// Drops a match when the text just before it (up to `context_window` bytes) matches.
+    unless_before: Option<Regex>,
     context: Vec<String>,
     context_window: usize,
     validator: Option<Validator>,
@@ -498,16 +500,17 @@ impl RuleSet {
                     ))
                 }
             };
-            let unless = spec
-                .unless
-                .as_deref()
-                .map(|u| {
+            let exception = |field: &str, src: Option<&str>| {
+                src.map(|u| {
                     RegexBuilder::new(&ascii_word_boundaries(u))
                         .case_insensitive(true)
                         .build()
-                        .map_err(|e| rule_err(id, format!("bad `unless` regex: {e}")))
+                        .map_err(|e| rule_err(id, format!("bad `{field}` regex: {e}")))
                 })
-                .transpose()?;
+                .transpose()
+            };
+            let unless = exception("unless", spec.unless.as_deref())?;
+            let unless_before = exception("unless_before", spec.unless_before.as_deref())?;
             let validator = spec
                 .validator
                 .as_deref()
@@ -571,6 +574,7 @@ impl RuleSet {
                 description: spec.description.clone(),
                 pattern,
                 unless,
+                unless_before,
                 context: spec
                     .context
                     .iter()
@@ -772,7 +776,7 @@ impl RuleSet {
         }
     }
 
-    /// Post-match checks: `unless`, validator, context.
+    /// Post-match checks: `unless`, `unless_before`, validator, context.
     #[allow(clippy::too_many_arguments)]
     fn accept(
         &self,
@@ -787,6 +791,12 @@ impl RuleSet {
         let matched = &text[s..e];
         if rule.unless.as_ref().is_some_and(|u| u.is_match(matched)) {
             return false;
+        }
+        if let Some(before) = &rule.unless_before {
+            let from = floor_boundary(text, s.saturating_sub(rule.context_window));
+            if before.is_match(&text[from..s]) {
+                return false;
+            }
         }
         if let Some(v) = rule.validator {
             if !v(value.unwrap_or(matched)) {

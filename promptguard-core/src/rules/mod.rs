@@ -60,6 +60,11 @@ pub struct RuleSpec {
     /// A match whose text matches this regex is dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless: Option<String>,
+    /// A match is dropped when the text just before it (`context_window` bytes) matches this
+    /// regex; end it with `$` to mean "directly before" (an e-mail shape right after
+    /// `https://user:` is a URL's password and host, not an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_before: Option<String>,
     /// Words one of which must occur near the match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Vec<String>>,
