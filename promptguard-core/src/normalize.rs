@@ -234,22 +234,26 @@ fn folded_views(text: &str, flags: &mut NormalizeFlags) -> (View, Option<View>) 
                 e: i + 1,
             })
             .collect();
-        let deob = deobfuscate(&units)
-            .filter(|d| d.iter().map(|u| u.c).ne(folded.text.chars()))
-            .map(|d| units_to_view(ViewKind::Deobfuscated, &d));
+        let deob = deobfuscated_view(&units, &folded);
         return (folded, deob);
     }
     folded_views_by_units(text, flags)
 }
 
+/// The `Deobfuscated` view of `units` (not yet whitespace-collapsed), unless it reads the same
+/// as `folded`.
+fn deobfuscated_view(units: &[Unit], folded: &View) -> Option<View> {
+    deobfuscate(units)
+        .filter(|d| d.iter().map(|u| u.c).ne(folded.text.chars()))
+        .map(|d| units_to_view(ViewKind::Deobfuscated, &d))
+}
+
 /// [`folded_views`] for any text, through [`Unit`]s.
 fn folded_views_by_units(text: &str, flags: &mut NormalizeFlags) -> (View, Option<View>) {
     let units = clean_units(text, flags);
-    let folded = collapse_whitespace(&units);
-    let deob = deobfuscate(&units)
-        .filter(|d| d.iter().map(|u| u.c).ne(folded.iter().map(|u| u.c)))
-        .map(|d| units_to_view(ViewKind::Deobfuscated, &d));
-    (units_to_view(ViewKind::Folded, &folded), deob)
+    let folded = units_to_view(ViewKind::Folded, &collapse_whitespace(&units));
+    let deob = deobfuscated_view(&units, &folded);
+    (folded, deob)
 }
 
 /// The `Folded` view of lowercased ASCII text, in one pass: [`collapse_whitespace`] on bytes.
@@ -393,30 +397,21 @@ fn has_split_letters(v: &[u8]) -> bool {
     })
 }
 
-/// A character of a view under construction, as the deobfuscation passes read and rewrite
-/// it: a [`Unit`] with its original range, or a bare byte on the ASCII path (12 times less
-/// memory to walk through, and no units built for text that has nothing to undo).
+/// A character as the leetspeak token reader sees it: a [`Unit`] with its original range, or a
+/// bare byte when the ASCII path only checks whether there is leetspeak at all.
 trait Glyph: Copy {
     fn ch(self) -> char;
-    /// The same glyph with its character replaced (by an ASCII letter).
-    fn with(self, c: char) -> Self;
 }
 
 impl Glyph for Unit {
     fn ch(self) -> char {
         self.c
     }
-    fn with(self, c: char) -> Self {
-        Unit { c, ..self }
-    }
 }
 
 impl Glyph for u8 {
     fn ch(self) -> char {
         char::from(self)
-    }
-    fn with(self, c: char) -> Self {
-        u8::try_from(c).unwrap_or(self)
     }
 }
 
@@ -778,7 +773,7 @@ fn read_leet_token<T: Glyph>(v: &[T], start: usize, end: usize) -> Option<LeetTo
 }
 
 /// `v` with leetspeak folded, or `None` if no token reads as leetspeak.
-fn fold_leet<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
+fn fold_leet(v: &[Unit]) -> Option<Vec<Unit>> {
     let mut tokens: Vec<(usize, LeetToken)> = Vec::new();
     let mut i = 0;
     while i < v.len() {
@@ -801,8 +796,8 @@ fn fold_leet<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
             (k > 0 && tokens[k - 1].1.mixed) || tokens.get(k + 1).is_some_and(|n| n.1.mixed);
         if t.mixed || (t.symbols_only && beside_mixed) {
             for u in &mut v[*start..t.end] {
-                if let Some(f) = leet(u.ch()) {
-                    *u = u.with(f);
+                if let Some(f) = leet(u.c) {
+                    u.c = f;
                 }
             }
         }
@@ -817,22 +812,22 @@ const fn is_split_sep(c: char) -> bool {
 
 /// Joins runs of at least four single letters separated by one separator character
 /// (`i g n o r e`, `i.g.n.o.r.e`, `i-g-n-o-r-e`), or returns `None` if there is no such run.
-fn join_split_letters<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
+fn join_split_letters(v: &[Unit]) -> Option<Vec<Unit>> {
     let mut out = Vec::new();
     let mut changed = false;
     let mut i = 0;
     while i < v.len() {
         // Try to read a run: letter (sep letter)+ with single separators.
-        if v[i].ch().is_alphabetic()
-            && (i == 0 || !v[i - 1].ch().is_alphanumeric())
-            && (i + 1 >= v.len() || !v[i + 1].ch().is_alphanumeric())
+        if v[i].c.is_alphabetic()
+            && (i == 0 || !v[i - 1].c.is_alphanumeric())
+            && (i + 1 >= v.len() || !v[i + 1].c.is_alphanumeric())
         {
             let mut j = i;
             let mut letters = 1;
             while j + 2 < v.len()
-                && is_split_sep(v[j + 1].ch())
-                && v[j + 2].ch().is_alphabetic()
-                && (j + 3 >= v.len() || !v[j + 3].ch().is_alphanumeric())
+                && is_split_sep(v[j + 1].c)
+                && v[j + 2].c.is_alphabetic()
+                && (j + 3 >= v.len() || !v[j + 3].c.is_alphanumeric())
             {
                 letters += 1;
                 j += 2;
@@ -861,11 +856,11 @@ fn join_split_letters<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
 /// (`a n`, `A I`) is joined too when a run beside it, across one such gap, qualifies: the
 /// whole text is spaced out, and two-letter words are words in it as well. `None` if no run
 /// is joined.
-fn join_spaced_chars<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
+fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
     let isolated = |k: usize| {
-        !v[k].ch().is_whitespace()
-            && (k == 0 || v[k - 1].ch().is_whitespace())
-            && (k + 1 >= v.len() || v[k + 1].ch().is_whitespace())
+        !v[k].c.is_whitespace()
+            && (k == 0 || v[k - 1].c.is_whitespace())
+            && (k + 1 >= v.len() || v[k + 1].c.is_whitespace())
     };
     // Runs as (first index, last index, characters).
     let mut runs: Vec<(usize, usize, usize)> = Vec::new();
@@ -874,7 +869,7 @@ fn join_spaced_chars<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
         if isolated(i) {
             let mut j = i;
             let mut n = 1;
-            while j + 2 < v.len() && v[j + 1].ch() == ' ' && isolated(j + 2) {
+            while j + 2 < v.len() && v[j + 1].c == ' ' && isolated(j + 2) {
                 j += 2;
                 n += 1;
             }
@@ -885,7 +880,7 @@ fn join_spaced_chars<T: Glyph>(v: &[T]) -> Option<Vec<T>> {
         }
     }
     let only_space_between =
-        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.ch().is_whitespace());
+        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.c.is_whitespace());
     let joined: Vec<bool> = (0..runs.len())
         .map(|k| {
             let (first, last, n) = runs[k];
