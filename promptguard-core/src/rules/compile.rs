@@ -248,7 +248,7 @@ impl AnchorSet {
             .iter()
             .map(|s| {
                 let t = s.trim();
-                if is_stop_word(t) {
+                if STOP_WORDS.contains(&t) {
                     1.0
                 } else {
                     1.0 / (t.chars().count().min(8) as f64).powi(3)
@@ -268,73 +268,14 @@ impl AnchorSet {
 
 /// The commonest English words of three letters or more: as anchors they make a regex run over
 /// nearly every text, so any other required literal is preferred to them.
-fn is_stop_word(w: &str) -> bool {
-    matches!(
-        w,
-        "the"
-            | "and"
-            | "you"
-            | "your"
-            | "for"
-            | "are"
-            | "with"
-            | "this"
-            | "that"
-            | "from"
-            | "have"
-            | "has"
-            | "was"
-            | "were"
-            | "will"
-            | "can"
-            | "not"
-            | "all"
-            | "any"
-            | "our"
-            | "their"
-            | "they"
-            | "them"
-            | "there"
-            | "what"
-            | "which"
-            | "when"
-            | "who"
-            | "how"
-            | "about"
-            | "into"
-            | "out"
-            | "more"
-            | "some"
-            | "one"
-            | "also"
-            | "but"
-            | "its"
-            | "his"
-            | "her"
-            | "she"
-            | "him"
-            | "would"
-            | "could"
-            | "should"
-            | "been"
-            | "than"
-            | "then"
-            | "other"
-            | "only"
-            | "just"
-            | "over"
-            | "such"
-            | "these"
-            | "those"
-            | "each"
-            | "make"
-            | "like"
-            | "use"
-            | "time"
-            | "new"
-            | "please"
-    )
-}
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "you", "your", "for", "are", "with", "this", "that", "from", "have", "has",
+    "was", "were", "will", "can", "not", "all", "any", "our", "their", "they", "them", "there",
+    "what", "which", "when", "who", "how", "about", "into", "out", "more", "some", "one", "also",
+    "but", "its", "his", "her", "she", "him", "would", "could", "should", "been", "than", "then",
+    "other", "only", "just", "over", "such", "these", "those", "each", "make", "like", "use",
+    "time", "new", "please",
+];
 
 /// Literals every match of `hir` starts with, when that set is finite.
 fn prefix_literals(hir: &Hir) -> Option<AnchorSet> {
