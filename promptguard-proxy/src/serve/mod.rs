@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
+use axum::serve::ListenerExt;
 use promptguard_core::{parse_preset_spec, Engine, EngineBuilder, Policy};
 
 use crate::cli::ServeArgs;
@@ -205,6 +206,12 @@ async fn serve(config: Config, env: Vec<(String, String)>) -> Result<()> {
     }
     let app = router::build(state.clone());
     let (tx, mut rx) = tokio::sync::watch::channel(false);
+    // A proxy answers in one write and must not wait for the client's delayed ACK (Nagle).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY on a client connection: {e}");
+        }
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
