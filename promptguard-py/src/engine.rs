@@ -85,15 +85,6 @@ fn parse<T: std::str::FromStr<Err = promptguard_core::Error>>(
     s.parse::<T>().into_py_result(py)
 }
 
-fn parse_ml_mode(py: Python<'_>, s: &str) -> PyResult<MlMode> {
-    serde_json::from_value(serde_json::Value::String(s.trim().to_ascii_lowercase())).map_err(|_| {
-        config_error(
-            py,
-            &format!("unknown ml_mode `{s}`; expected one of: off, cascade, always"),
-        )
-    })
-}
-
 #[allow(clippy::too_many_arguments)]
 fn scan_options(
     py: Python<'_>,
@@ -283,7 +274,10 @@ impl PyEngine {
                 py,
                 strictness.as_deref().unwrap_or("moderate"),
             )?)
-            .ml_mode(parse_ml_mode(py, ml_mode.as_deref().unwrap_or("cascade"))?);
+            .ml_mode(parse::<MlMode>(
+                py,
+                ml_mode.as_deref().unwrap_or("cascade"),
+            )?);
         if let Some(p) = policy.filter(|p| !p.is_none()) {
             builder.policy(policy_from_py(p)?);
         }
