@@ -47,7 +47,8 @@ case ${STORAGE:-sqlite} in
 esac
 ( cd "$WORK" && exec env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY DATABASE_URL="$DB" \
     PROMPTGUARD_UPSTREAM_OPENAI=http://127.0.0.1:$P_UP/v1 PROMPTGUARD_UPSTREAM_ANTHROPIC=http://127.0.0.1:$P_UP \
-    PROMPTGUARD_ML_MODE="${ML_MODE:-off}" PROMPTGUARD_LOG=warn "$PROMPTGUARD_BIN" serve --listen 127.0.0.1:$P_PG > "$WORK/pg.log" 2>&1 ) & PIDS+=($!)
+    PROMPTGUARD_ML_MODE="${ML_MODE:-off}" PROMPTGUARD_LOG=warn "$PROMPTGUARD_BIN" serve --listen 127.0.0.1:$P_PG > "$WORK/pg.log" 2>&1 ) &
+PG_PID=$!; PIDS+=($PG_PID) # the subshell execs env, env execs the gateway: this is its pid
 wait_port $P_PG || { cat "$WORK/pg.log"; exit 1; }
 
 BENIGN='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"What is the capital of France? Please answer briefly."}]}'
@@ -100,10 +101,12 @@ run promptguard_conc  http://127.0.0.1:$P_PG/v1/chat/completions BENIGN $CONN
 run promptguard_pii_conc http://127.0.0.1:$P_PG/v1/chat/completions PII $CONN
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-add50=$(awk '{ printf "%.3f\n", $1 - $2 }' "$WORK/added.txt" | median)
-add99=$(awk '{ printf "%.3f\n", $3 - $4 }' "$WORK/added.txt" | median)
-all99=$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 - $4 }' "$WORK/added.txt")
-log "added latency (1 connection, median of $ROUNDS rounds): p50 ${add50} ms, p99 ${add99} ms (target p99 <= 1 ms; p99 per round: ${all99})"
+# added FILE -> the median added p50 and p99 over the rounds of FILE (lines "pg50 d50 pg99 d99")
+added() {
+  echo "p50 $(awk '{ printf "%.3f\n", $1 - $2 }' "$1" | median) ms, p99 $(awk '{ printf "%.3f\n", $3 - $4 }' "$1" | median) ms" \
+    "(target p99 <= 1 ms; p99 per round: $(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 - $4 }' "$1"))"
+}
+log "added latency (1 connection, median of $ROUNDS rounds): $(added "$WORK/added.txt")"
 # At a fixed offered load of 5,000 req/s, the same for both: the added latency under load rather
 # than one request at a time. oha sends the requests evenly spaced (one schedule shared by its 16
 # connections) and measures each from the moment it was due (--latency-correction: a request held
@@ -112,18 +115,17 @@ log "added latency (1 connection, median of $ROUNDS rounds): p50 ${add50} ms, p9
 # 3.2 ms, so its percentiles measure bursts of 16 (reported too, as such).
 cpu_of() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime+stime, ticks
 TICK_MS=$(awk -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", 1000 / t }')
-PG_PID=$(pgrep -f "serve --listen 127.0.0.1:$P_PG" | head -1)
 OHA_BIN=${OHA_BIN:-$(command -v oha || echo "$HOME/.cargo/bin/oha")}
 if [ ! -x "$OHA_BIN" ]; then
   log "oha not found: installing it (cargo install oha --locked, a few minutes)"
   cargo install -q oha --locked > "$WORK/oha-install.log" 2>&1 && OHA_BIN=$HOME/.cargo/bin/oha
 fi
 if [ -x "$OHA_BIN" ]; then
-  paced() { # NAME URL -> "rps p50 p99" (ms); also the gateway's CPU per request
-    local c0; c0=$(cpu_of "${PG_PID:-0}")
+  paced() { # NAME URL [PID] -> "rps p50 p99" (ms); with PID, also that process's CPU per request
+    local c0=0 c1=0; [ -n "${3:-}" ] && c0=$(cpu_of "$3")
     timeout $((DUR + 30)) "$OHA_BIN" --no-tui --output-format json -z ${DUR}s -c 16 -q 5000 --latency-correction \
       -m POST -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-bench-master' -D "$WORK/BENIGN.json" "$2" > "$WORK/$1.json" 2> "$WORK/$1.err"
-    local c1; c1=$(cpu_of "${PG_PID:-0}")
+    [ -n "${3:-}" ] && c1=$(cpu_of "$3")
     python3 - "$WORK/$1.json" "$1" "$(awk -v a="$c0" -v b="$c1" -v t="$TICK_MS" 'BEGIN { print (b - a) * t }')" > "$WORK/$1.line" <<'PY' || { log "$1: oha gave no result ($(head -c 200 "$WORK/$1.err"))"; echo "0 0 0" > "$WORK/$1.num"; return; }
 import json, sys
 d = json.load(open(sys.argv[1])); s = d["summary"]; p = d["latencyPercentiles"]
@@ -139,10 +141,10 @@ PY
   : > "$WORK/added5k.txt"
   for r in $(seq 1 "$ROUNDS"); do
     paced direct_5k      http://127.0.0.1:$P_UP/v1/chat/completions
-    paced promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions
+    paced promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions "$PG_PID"
     echo "$(num promptguard_5k 2) $(num direct_5k 2) $(num promptguard_5k 3) $(num direct_5k 3)" >> "$WORK/added5k.txt"
   done
-  log "added latency at 5,000 req/s (median of $ROUNDS rounds): p50 $(awk '{ printf "%.3f\n", $1 - $2 }' "$WORK/added5k.txt" | median) ms, p99 $(awk '{ printf "%.3f\n", $3 - $4 }' "$WORK/added5k.txt" | median) ms (target p99 <= 1 ms; p99 per round: $(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 - $4 }' "$WORK/added5k.txt"))"
+  log "added latency at 5,000 req/s (median of $ROUNDS rounds): $(added "$WORK/added5k.txt")"
 else
   log "oha unavailable ($(tail -1 "$WORK/oha-install.log" 2>/dev/null)); evenly spaced fixed-load run skipped"
 fi
