@@ -5,6 +5,7 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::Extractor;
 use regex_syntax::hir::{Hir, HirKind};
 
+use super::reach::{self, Reach};
 use super::RuleSpec;
 use crate::decision::{Severity, Span, ThreatType};
 use crate::error::{Error, ErrorKind};
@@ -43,36 +44,10 @@ enum Pattern {
     Regex {
         re: Regex,
         value_group: bool,
-        /// How far a match can reach from one of its anchors, in bytes: the regex's longest
-        /// match, if it has one and no start/end-of-text assertion (see [`match_reach`]).
-        reach: Option<usize>,
+        /// How far a match can reach from one of its anchors (see [`Reach`]).
+        reach: Reach,
     },
     Literals,
-}
-
-/// The longest match of `pattern` in bytes, if bounded and if the pattern makes no assertion
-/// about where the text starts or ends. Such a regex can only match within that many bytes of
-/// an occurrence of one of its anchors, so in a long text it is run only around them.
-fn match_reach(pattern: &str, case_insensitive: bool) -> Option<usize> {
-    use regex_syntax::hir::Look;
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(case_insensitive)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let looks = hir.properties().look_set();
-    let edges = [
-        Look::Start,
-        Look::End,
-        Look::StartLF,
-        Look::EndLF,
-        Look::StartCRLF,
-        Look::EndCRLF,
-    ];
-    if edges.iter().any(|l| looks.contains(*l)) {
-        return None;
-    }
-    hir.properties().maximum_len()
 }
 
 /// A rule ready to match.
@@ -96,6 +71,8 @@ pub(crate) struct CompiledRule {
     case_sensitive: bool,
     /// The regex was compiled case-insensitively (raw views).
     case_insensitive: bool,
+    /// ASCII-only text can hold a match (a Cyrillic-only regex need not run on English).
+    matches_ascii: bool,
     word_boundary: bool,
     literals: Vec<String>,
     directions: u8,
@@ -130,8 +107,10 @@ impl CompiledRule {
 enum AcTarget {
     /// A literal of a literal rule: a match is a hit.
     Literal(usize),
-    /// An anchor of a regex rule: a match makes the regex a candidate.
-    Anchor(usize),
+    /// An anchor of a regex rule: a match makes the regex a candidate. `start`/`end`: the
+    /// regex has a word boundary (`\b`) right before/after the anchor, so an occurrence inside
+    /// a word (`act` in "contact", `grow` in "growth") cannot be part of a match.
+    Anchor { rule: usize, start: bool, end: bool },
 }
 
 /// A view group while rules are being compiled: its kind, automaton patterns, unanchored rules.
@@ -149,6 +128,10 @@ struct ViewGroup {
     /// match at all, so only those are run for their spans. `None` if the set would be too
     /// large to build (then every unanchored regex is run).
     unanchored_set: Option<RegexSet>,
+    /// The same for the unanchored regexes that can match ASCII text: most texts are ASCII, and
+    /// the regexes of other scripts are the costliest in a set.
+    unanchored_ascii: Vec<usize>,
+    unanchored_ascii_set: Option<RegexSet>,
     /// A view kind whose group runs every rule of this one: when that view's text is the same
     /// as this view's (ordinary text has nothing to deobfuscate), this group is skipped.
     subsumed_by: Option<ViewKind>,
@@ -203,13 +186,69 @@ fn ascii_word_boundaries(pattern: &str) -> String {
 /// pattern: a suffix of a concatenation (whose prefixes every match contains), a repeated or
 /// captured group, or every branch of an alternation. Of all the valid sets the cheapest is
 /// kept (few, long literals).
+///
+/// Word boundaries are kept in the literals as [`BOUNDARY`] characters at either end: `\bact`
+/// gives `\0act`, an anchor that only counts at the start of a word.
 fn extract_anchors(pattern: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
-        .parse(pattern)
+        .parse(&mark_word_boundaries(pattern))
         .ok()?;
-    required_literals(&hir).map(|a| a.lits)
+    let lits = required_literals(&hir)?.lits;
+    // A boundary inside a literal is a fact about the literal's own characters.
+    Some(
+        lits.into_iter()
+            .map(|l| {
+                let core = l.trim_matches(BOUNDARY);
+                let mut out = String::with_capacity(l.len());
+                if l.starts_with(BOUNDARY) {
+                    out.push(BOUNDARY);
+                }
+                out.push_str(&core.replace(BOUNDARY, ""));
+                if l.len() > 1 && l.ends_with(BOUNDARY) {
+                    out.push(BOUNDARY);
+                }
+                out
+            })
+            .collect(),
+    )
+}
+
+/// Stands for a word boundary in extracted anchors (a character no rule text contains).
+const BOUNDARY: char = '\0';
+
+/// `pattern` with every `\b` written as a literal [`BOUNDARY`], so that literal extraction
+/// keeps where a word must start or end.
+fn mark_word_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('b') => out.push_str("\\x00"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A word boundary as [`mark_word_boundaries`] writes it.
+fn is_boundary(hir: &Hir) -> bool {
+    matches!(hir.kind(), HirKind::Literal(l) if *l.0 == [0u8])
+}
+
+/// Whether an ASCII word boundary (`(?-u:\b)`, what rule regexes use) is at byte `i` of `text`.
+fn word_boundary_at(text: &str, i: usize) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let bytes = text.as_bytes();
+    word(i.checked_sub(1).and_then(|j| bytes.get(j))) != word(bytes.get(i))
 }
 
 /// Most anchors a rule may have: more and the prefilter stops being selective.
@@ -227,7 +266,7 @@ impl AnchorSet {
         let mut out: Vec<String> = Vec::new();
         for l in lits {
             let s = String::from_utf8_lossy(l).to_lowercase();
-            let t = s.trim();
+            let t = s.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace());
             // Three letters, or two non-ASCII characters (CJK words are often two).
             if t.chars().count() < 3 && !(t.chars().count() == 2 && t.len() >= 4) {
                 return None;
@@ -247,12 +286,17 @@ impl AnchorSet {
         let cost = out
             .iter()
             .map(|s| {
-                let t = s.trim();
-                if STOP_WORDS.contains(&t) {
+                let t = s.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace());
+                let base = if STOP_WORDS.contains(&t) {
                     1.0
                 } else {
                     1.0 / (t.chars().count().min(8) as f64).powi(3)
-                }
+                };
+                // Of two sets of the same literals, the one that says where words start or
+                // end: `act` as a word is far rarer than `act` anywhere ("contact", "exact").
+                // Only a tie-break: a common word is still common with its boundaries.
+                let marks = [s.starts_with(BOUNDARY), s.ends_with(BOUNDARY)];
+                base * (1.0 - 0.01 * marks.iter().filter(|m| **m).count() as f64)
             })
             .sum();
         Some(AnchorSet { lits: out, cost })
@@ -298,8 +342,23 @@ fn required_literals(hir: &Hir) -> Option<AnchorSet> {
                 let suffix = Hir::concat(children[i..].to_vec());
                 best = AnchorSet::better(best, prefix_literals(&suffix));
             }
-            for c in children {
+            for (i, c) in children.iter().enumerate() {
                 best = AnchorSet::better(best, required_literals(c));
+                // The part between word boundaries, with them: `\b(act|play)\b` anchors on
+                // `act` and `play` as words.
+                let lo = if i > 0 && is_boundary(&children[i - 1]) {
+                    i - 1
+                } else {
+                    i
+                };
+                let hi = match children.get(i + 1) {
+                    Some(next) if is_boundary(next) => i + 2,
+                    _ => i + 1,
+                };
+                if hi - lo > 1 {
+                    let bounded = Hir::concat(children[lo..hi].to_vec());
+                    best = AnchorSet::better(best, prefix_literals(&bounded));
+                }
             }
         }
         HirKind::Alternation(branches) => {
@@ -409,6 +468,7 @@ impl RuleSet {
             // Anchors a rule names itself are context words that need not be part of the match
             // (`ssn` before the number); otherwise they are extracted from the regex.
             let user_anchors = spec.anchors.as_ref().filter(|a| !a.is_empty());
+            let mut matches_ascii = true;
             let pattern = match (&spec.regex, &spec.literals) {
                 (Some(re), None) => {
                     let src = ascii_word_boundaries(re);
@@ -418,14 +478,15 @@ impl RuleSet {
                         .build()
                         .map_err(|e| rule_err(id, format!("bad regex: {e}")))?;
                     let value_group = compiled.capture_names().any(|n| n == Some("value"));
+                    let shape = reach::shape(&src, case_insensitive);
+                    matches_ascii = shape.is_none_or(|s| s.matches_ascii);
                     Pattern::Regex {
                         re: compiled,
                         value_group,
                         // A match reaches from anchors extracted from it, not from context words.
-                        reach: user_anchors
-                            .is_none()
-                            .then(|| match_reach(&src, case_insensitive))
-                            .flatten(),
+                        reach: shape
+                            .filter(|_| user_anchors.is_none())
+                            .map_or(Reach::default(), |s| s.reach),
                     }
                 }
                 (None, Some(lits)) if !lits.is_empty() => {
@@ -477,9 +538,7 @@ impl RuleSet {
                 (Pattern::Regex { .. }, Some(a)) => {
                     Some(a.iter().map(|s| s.to_lowercase()).collect())
                 }
-                (Pattern::Regex { .. }, _) => {
-                    extract_anchors(&ascii_word_boundaries(spec.regex.as_deref().unwrap_or("")))
-                }
+                (Pattern::Regex { .. }, _) => extract_anchors(spec.regex.as_deref().unwrap_or("")),
                 _ => None,
             };
             // The literal automaton folds ASCII case only: a case-insensitive regex on raw text
@@ -497,9 +556,14 @@ impl RuleSet {
                         }
                     }
                     Pattern::Regex { .. } => match &anchors {
-                        Some(a) => {
-                            targets.extend(a.iter().map(|s| (s.clone(), AcTarget::Anchor(idx))))
-                        }
+                        Some(a) => targets.extend(a.iter().map(|s| {
+                            let target = AcTarget::Anchor {
+                                rule: idx,
+                                start: s.starts_with(BOUNDARY),
+                                end: s.ends_with(BOUNDARY),
+                            };
+                            (s.replace(BOUNDARY, ""), target)
+                        })),
                         None => unanchored.push(idx),
                     },
                 }
@@ -526,6 +590,7 @@ impl RuleSet {
                 validator,
                 case_sensitive: spec.case_sensitive,
                 case_insensitive,
+                matches_ascii,
                 word_boundary: spec.word_boundary.unwrap_or(true),
                 literals: spec.literals.clone().unwrap_or_default(),
                 directions,
@@ -575,6 +640,16 @@ impl RuleSet {
                         })?,
                 )
             };
+            let unanchored_ascii: Vec<usize> = unanchored
+                .iter()
+                .copied()
+                .filter(|&r| rules[r].matches_ascii)
+                .collect();
+            let unanchored_ascii_set = if unanchored_ascii.len() == unanchored.len() {
+                None
+            } else {
+                unanchored_set(&rules, &unanchored_ascii)
+            };
             let unanchored_set = unanchored_set(&rules, &unanchored);
             let subsumed_by = (kind == ViewKind::Deobfuscated
                 && members(kind)
@@ -587,6 +662,8 @@ impl RuleSet {
                 targets: targets.into_iter().map(|(_, t)| t).collect(),
                 unanchored,
                 unanchored_set,
+                unanchored_ascii,
+                unanchored_ascii_set,
                 subsumed_by,
             });
         }
@@ -617,7 +694,16 @@ impl RuleSet {
                 if let Some(ac) = &group.ac {
                     for m in ac.find_overlapping_iter(text) {
                         match group.targets[m.pattern().as_usize()] {
-                            AcTarget::Anchor(r) => {
+                            AcTarget::Anchor {
+                                rule: r,
+                                start,
+                                end,
+                            } => {
+                                if (start && !word_boundary_at(text, m.start()))
+                                    || (end && !word_boundary_at(text, m.end()))
+                                {
+                                    continue;
+                                }
                                 candidate[r] = true;
                                 if long {
                                     anchor_hits.push((r, m.start(), m.end()));
@@ -648,13 +734,20 @@ impl RuleSet {
                         }
                     }
                 }
-                match &group.unanchored_set {
+                // On ASCII text, only the regexes that can match it.
+                let (unanchored, set) =
+                    if group.unanchored_ascii.len() < group.unanchored.len() && text.is_ascii() {
+                        (&group.unanchored_ascii, &group.unanchored_ascii_set)
+                    } else {
+                        (&group.unanchored, &group.unanchored_set)
+                    };
+                match set {
                     Some(set) => {
                         for i in set.matches(text).iter() {
-                            candidate[group.unanchored[i]] = true;
+                            candidate[unanchored[i]] = true;
                         }
                     }
-                    None => group.unanchored.iter().for_each(|&r| candidate[r] = true),
+                    None => unanchored.iter().for_each(|&r| candidate[r] = true),
                 }
                 anchor_hits.sort_unstable();
                 for (r, _) in candidate.iter().enumerate().filter(|(_, c)| **c) {
@@ -671,8 +764,8 @@ impl RuleSet {
                         continue;
                     };
                     ranges.clear();
-                    if let Some(reach) = reach.filter(|_| long) {
-                        anchor_ranges(text, &anchor_hits, r, reach, &mut ranges);
+                    if long {
+                        anchor_ranges(text, &anchor_hits, r, *reach, &mut ranges);
                     }
                     if ranges.is_empty() {
                         ranges.push((0, text.len()));
@@ -794,35 +887,45 @@ const MAX_HITS_PER_RULE: usize = 4096;
 /// Texts longer than this run their anchored regexes only around the anchors' occurrences.
 const LONG_TEXT: usize = 1024;
 
-/// The byte ranges of `text` that can hold a match of rule `rule`: `reach` bytes either side of
-/// each of its anchor occurrences (`hits`, sorted by rule), widened to whole words so that word
-/// boundaries at a range's edges mean what they mean in the whole text, and merged.
+/// The byte ranges of `text` that can hold a match of rule `rule`: the [`reach::range_around`]
+/// each of its anchor occurrences (`hits`, sorted by rule), merged (with the text between them
+/// when they are close: a range's edges are valid edges whatever lies between two ranges). Empty if the reach is
+/// unbounded (then the whole text is searched).
 fn anchor_ranges(
     text: &str,
     hits: &[(usize, usize, usize)],
     rule: usize,
-    reach: usize,
+    reach: Reach,
     out: &mut Vec<(usize, usize)>,
 ) {
     let first = hits.partition_point(|h| h.0 < rule);
-    for &(_, s, e) in hits[first..].iter().take_while(|h| h.0 == rule) {
-        let mut a = floor_boundary(text, s.saturating_sub(reach));
-        while let Some(c) = text[..a].chars().next_back().filter(|c| is_word_char(*c)) {
-            a -= c.len_utf8();
-        }
-        let mut b = ceil_boundary(text, e.saturating_add(reach));
-        while let Some(c) = text[b..].chars().next().filter(|c| is_word_char(*c)) {
-            b += c.len_utf8();
-        }
+    let mine = &hits[first..];
+    let count = mine.partition_point(|h| h.0 == rule);
+    // Anchors every few hundred bytes: the ranges would cover the text, and finding their
+    // edges costs more than the search they save.
+    if count.saturating_mul(DENSE_ANCHORS) > text.len() {
+        return;
+    }
+    for &(_, s, e) in &mine[..count] {
+        let Some((a, b)) = reach::range_around(text, s, e, reach) else {
+            return;
+        };
         match out.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            Some(last) if a <= last.1 + MERGE_GAP => last.1 = last.1.max(b),
             _ => out.push((a, b)),
         }
     }
 }
 
+/// More than one anchor occurrence per this many bytes and a regex searches the whole text.
+const DENSE_ANCHORS: usize = 1024;
+
+/// Ranges closer than this are searched as one: starting a regex search costs about as much as
+/// running it over a few hundred bytes.
+const MERGE_GAP: usize = 512;
+
 /// A character of a word, as `\w` sees it (with Unicode letters and digits).
-fn is_word_char(c: char) -> bool {
+pub(super) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
@@ -835,7 +938,7 @@ pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn ceil_boundary(s: &str, mut i: usize) -> usize {
+pub(super) fn ceil_boundary(s: &str, mut i: usize) -> usize {
     i = i.min(s.len());
     while !s.is_char_boundary(i) {
         i += 1;
@@ -977,12 +1080,63 @@ mod tests {
     }
 
     #[test]
-    fn reach_is_bounded_only_without_edge_assertions() {
-        assert_eq!(match_reach("abc", false), Some(3));
-        assert_eq!(match_reach(r"ab.{0,10}c", false), Some(3 + 40));
-        assert_eq!(match_reach(r"^abc", false), None);
-        assert_eq!(match_reach(r"(?m)abc$", false), None);
-        assert_eq!(match_reach(r"ab.*c", false), None);
+    fn anchors_keep_the_word_boundaries_around_them() {
+        let a = extract_anchors(r"\b(act|play) \d+").expect("anchors");
+        assert!(
+            a.len() == 2 && a.iter().all(|l| l.starts_with(BOUNDARY)),
+            "{a:?}"
+        );
+        assert!(a[0].contains("act") && a[1].contains("play"), "{a:?}");
+        let a = extract_anchors(r"\b(x|y)\d+ (password|passcode)\b").expect("anchors");
+        assert!(
+            a.len() == 2
+                && a.iter()
+                    .all(|l| l.contains("pass") && l.ends_with(BOUNDARY))
+        );
+        // Without boundaries in the regex, none in the anchors.
+        let a = extract_anchors(r"(act|play) as (my|our) grandma").expect("anchors");
+        assert!(a.iter().all(|l| !l.contains(BOUNDARY)), "{a:?}");
+        // An escaped backslash before `b` is no boundary.
+        assert_eq!(mark_word_boundaries(r"\bfoo\\bar\b"), r"\x00foo\\bar\x00");
+    }
+
+    #[test]
+    fn word_boundaries_are_found_like_the_regex_does() {
+        let t = "contact: act_now";
+        assert!(word_boundary_at(t, 0));
+        assert!(!word_boundary_at(t, 4));
+        assert!(word_boundary_at(t, 7));
+        assert!(word_boundary_at(t, 9));
+        assert!(!word_boundary_at(t, 12));
+        assert!(word_boundary_at(t, t.len()));
+        assert!(word_boundary_at("é act", 3));
+    }
+
+    #[test]
+    fn anchors_inside_words_do_not_make_candidates() {
+        use crate::normalize::{normalize, DecodeLimits};
+        let pack = r#"
+            [pack]
+            detector = "jailbreak"
+            description = "test"
+            [[rule]]
+            id = "t.grandma"
+            weight = 0.9
+            regex = '\b(act|play)( as| like) my grandma\b'
+            description = "test"
+        "#;
+        let specs = super::super::parse_pack("test", pack).expect("parses");
+        let set = RuleSet::compile(&specs).expect("compiles");
+        let found = |text: &str| {
+            let mut hits = Vec::new();
+            let views = normalize(text, &DecodeLimits::default());
+            set.find(&views, Direction::Input, Role::User, &mut hits);
+            !hits.is_empty()
+        };
+        assert!(found("please act as my grandma"));
+        assert!(found("Play like my grandma did"));
+        assert!(!found("the contact as my grandma"));
+        assert!(!found("display as my grandma"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! whose anchors occurred are then run. Everything is linear in the input (regex crate).
 
 mod compile;
+mod reach;
 
 use std::collections::HashSet;
 
@@ -177,6 +178,7 @@ pub(crate) fn pattern_count(r: &RuleSpec) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decision::Span;
     use crate::normalize::{normalize, DecodeLimits};
 
     #[test]
@@ -235,6 +237,62 @@ mod tests {
                 }
             }
         }
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// In long texts regexes run only around their anchors, and only those anchors count that
+    /// sit where the regex puts word boundaries: every positive example must still be found,
+    /// at its place, inside a long document.
+    #[test]
+    fn every_positive_example_holds_inside_a_long_text() {
+        let rules = embedded_rules().expect("packs parse");
+        let set = RuleSet::compile(&rules).expect("packs compile");
+        // Plain prose with no rule's anchors in it, so searches are narrowed to the example.
+        let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(40);
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for (i, r) in set.rules().iter().enumerate() {
+            let spec = &rules[i];
+            // Edge assertions (`^`, `$`) cannot hold in the middle of a document.
+            if spec
+                .regex
+                .as_deref()
+                .is_some_and(|re| re.contains('^') || re.contains('$'))
+            {
+                continue;
+            }
+            let (dir, role) = (r.first_direction(), r.first_role());
+            let hits = |text: &str| -> Vec<Span> {
+                let views = normalize(text, &DecodeLimits::default());
+                let mut hits = Vec::new();
+                set.find(&views, dir, role, &mut hits);
+                hits.into_iter()
+                    .filter(|h| h.rule == i)
+                    .map(|h| h.span)
+                    .collect()
+            };
+            for p in &spec.examples.positive {
+                if hits(p).is_empty() {
+                    continue;
+                }
+                checked += 1;
+                let text = format!("{filler}\n{p}\n{filler}");
+                let at = filler.len() + 1;
+                // Where it starts: greedy tails (`\s+[A-Z]\w+` names) may run on into the text.
+                if !hits(&text)
+                    .iter()
+                    .any(|s| s.start >= at && s.start < at + p.len())
+                {
+                    failures.push(format!("{}: not found in a long text: {p:?}", r.id));
+                }
+            }
+        }
+        assert!(checked > 500, "only {checked} examples checked");
         assert!(
             failures.is_empty(),
             "{} failures:\n{}",
