@@ -965,9 +965,10 @@ fn decode_segments(
     let span_of = |s: usize, e: usize| outer.unwrap_or(Span::new(s, e));
     // One cheap byte scan first: most texts have no run long enough to be base64 or hex and no
     // three percent signs, and then the regexes need not run at all.
-    let (mut base64_run, mut hex_run, mut percents) = (0u32, 0u32, 0u32);
+    let (mut base64_run, mut hex_run, mut escapes) = (0u32, 0u32, 0u32);
     let (mut base64_possible, mut hex_possible) = (false, false);
-    for &b in text.as_bytes() {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
         let class = byte_class(b);
         base64_run = if class & BASE64_BYTE != 0 {
             base64_run + 1
@@ -979,18 +980,15 @@ fn decode_segments(
         } else {
             0
         };
-        percents += u32::from(b == b'%');
+        // A `%XX` escape, not a percentage (`12%`).
+        if b == b'%' {
+            let hex = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_hexdigit);
+            escapes += u32::from(hex(i + 1) && hex(i + 2));
+        }
         base64_possible |= base64_run >= 16;
         hex_possible |= hex_run >= 16;
     }
-    // Three `%XX` escapes, not three percentages (`12%`).
-    let percent_possible = percents >= 3
-        && text
-            .as_bytes()
-            .windows(3)
-            .filter(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-            .nth(2)
-            .is_some();
+    let percent_possible = escapes >= 3;
     let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
     for m in base64.into_iter().flatten() {
         if let Some(d) = decode_base64(m.as_str()) {
@@ -1186,8 +1184,11 @@ fn rot13_if_plausible(folded: &str) -> Option<String> {
     if folded.len() < 8 {
         return None;
     }
-    let mentions =
-        folded.contains("rot13") || folded.contains("rot-13") || folded.contains("rot 13");
+    // `rot13`, `rot-13` or `rot 13`, in one pass.
+    let mentions = folded.match_indices("rot").any(|(i, _)| {
+        let rest = &folded[i + 3..];
+        rest.starts_with("13") || rest.starts_with("-13") || rest.starts_with(" 13")
+    });
     let plausible = mentions || {
         let (before, after) = common_word_hits(folded);
         after >= 3 && after > before * 2
