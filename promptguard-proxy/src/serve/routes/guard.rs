@@ -102,7 +102,7 @@ pub async fn handle(
             confidence: d.confidence,
             reason: d.reason.clone(),
             rule_ids: d.rule_ids().map(str::to_owned).collect(),
-            request_decision: Some(super::decision_json(d, false).to_string()),
+            request_decision: Some(super::decision_record(d)),
             response_decision: None,
             scan_ms: d.latency_ms,
             upstream_ms: 0.0,

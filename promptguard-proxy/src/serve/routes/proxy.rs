@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use promptguard_core::{Action, Decision, Direction, Message, Role, ScanOptions};
 use serde_json::Value;
 
-use super::{decision_headers, decision_json, strongest};
+use super::{decision_headers, decision_json, decision_record, strongest};
 use crate::serve::auth::Caller;
 use crate::serve::error::ApiError;
 use crate::serve::extract::{self, Endpoint};
@@ -79,14 +79,8 @@ impl Outcome {
                 .chain(self.response.iter())
                 .flat_map(|d| d.rule_ids().map(str::to_owned))
                 .collect(),
-            request_decision: self
-                .request
-                .as_ref()
-                .map(|d| decision_json(d, false).to_string()),
-            response_decision: self
-                .response
-                .as_ref()
-                .map(|d| decision_json(d, false).to_string()),
+            request_decision: self.request.as_ref().map(decision_record),
+            response_decision: self.response.as_ref().map(decision_record),
             scan_ms: self.scan_ms,
             upstream_ms: self.upstream_ms,
             stream: self.stream,
@@ -105,14 +99,14 @@ impl Outcome {
         );
         let h = resp.headers_mut();
         if let Ok(v) = HeaderValue::from_str(self.response_scan) {
-            h.insert("x-promptguard-response-scan", v);
+            h.insert(super::RESPONSE_SCAN, v);
         }
         if let Some(p) = self
             .provider
             .as_deref()
             .and_then(|p| HeaderValue::from_str(p).ok())
         {
-            h.insert("x-promptguard-provider", p);
+            h.insert(super::PROVIDER, p);
         }
         state
             .metrics
@@ -228,7 +222,7 @@ pub async fn handle(
             );
             let h = resp.headers_mut();
             h.insert(
-                "x-promptguard-response-scan",
+                super::RESPONSE_SCAN,
                 HeaderValue::from_static(o.response_scan),
             );
             if let Some(p) = o
@@ -236,7 +230,7 @@ pub async fn handle(
                 .as_deref()
                 .and_then(|p| HeaderValue::from_str(p).ok())
             {
-                h.insert("x-promptguard-provider", p);
+                h.insert(super::PROVIDER, p);
             }
             state
                 .metrics
