@@ -888,9 +888,10 @@ const MAX_HITS_PER_RULE: usize = 4096;
 const LONG_TEXT: usize = 1024;
 
 /// The byte ranges of `text` that can hold a match of rule `rule`: the [`reach::range_around`]
-/// each of its anchor occurrences (`hits`, sorted by rule), merged (with the text between them
-/// when they are close: a range's edges are valid edges whatever lies between two ranges). Empty if the reach is
-/// unbounded (then the whole text is searched).
+/// each of its anchor occurrences (`hits`, sorted by rule), merged — with the text between them
+/// when they are close, since a range's edges stay valid edges whatever lies between two
+/// ranges. Empty if the reach is unbounded or the anchors are dense (then the whole text is
+/// searched).
 fn anchor_ranges(
     text: &str,
     hits: &[(usize, usize, usize)],

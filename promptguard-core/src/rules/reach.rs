@@ -102,16 +102,19 @@ fn separators(hir: &Hir) -> Option<usize> {
 }
 
 fn class_has_separator(class: &Class) -> bool {
-    let seps = [b' ', b'\t', b'\n', b'\r', 0x0B, 0x0C];
+    // Every separator is at or below the space.
+    let mut seps = (0..=b' ').filter(|&b| is_separator(b));
     match class {
-        Class::Unicode(c) => c.ranges().iter().any(|r| {
-            seps.iter()
-                .any(|&b| (r.start()..=r.end()).contains(&char::from(b)))
+        Class::Unicode(c) => seps.any(|b| {
+            c.ranges()
+                .iter()
+                .any(|r| (r.start()..=r.end()).contains(&char::from(b)))
         }),
-        Class::Bytes(c) => c
-            .ranges()
-            .iter()
-            .any(|r| seps.iter().any(|b| (r.start()..=r.end()).contains(b))),
+        Class::Bytes(c) => seps.any(|b| {
+            c.ranges()
+                .iter()
+                .any(|r| (r.start()..=r.end()).contains(&b))
+        }),
     }
 }
 
