@@ -89,18 +89,14 @@ impl Outcome {
         });
     }
 
-    /// Adds the headers and records the event.
-    fn finish(&self, state: &AppState, mut resp: Response) -> Response {
-        decision_headers(
-            resp.headers_mut(),
-            &self.event_id,
-            self.combined(),
-            self.scan_ms,
+    /// The `X-PromptGuard-*` headers for `decision` (the request's alone while a stream is
+    /// still running, both directions' once the response is scanned).
+    fn headers(&self, h: &mut HeaderMap, decision: Option<&Decision>) {
+        decision_headers(h, &self.event_id, decision, self.scan_ms);
+        h.insert(
+            super::RESPONSE_SCAN,
+            HeaderValue::from_static(self.response_scan),
         );
-        let h = resp.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(self.response_scan) {
-            h.insert(super::RESPONSE_SCAN, v);
-        }
         if let Some(p) = self
             .provider
             .as_deref()
@@ -108,6 +104,11 @@ impl Outcome {
         {
             h.insert(super::PROVIDER, p);
         }
+    }
+
+    /// Adds the headers and records the event.
+    fn finish(&self, state: &AppState, mut resp: Response) -> Response {
+        self.headers(resp.headers_mut(), self.combined());
         state
             .metrics
             .request_seconds
@@ -214,24 +215,7 @@ pub async fn handle(
         Ok(Reply::Streaming(resp)) => {
             // The stream task records the event when the stream ends.
             let mut resp = resp;
-            decision_headers(
-                resp.headers_mut(),
-                &o.event_id,
-                o.request.as_ref(),
-                o.scan_ms,
-            );
-            let h = resp.headers_mut();
-            h.insert(
-                super::RESPONSE_SCAN,
-                HeaderValue::from_static(o.response_scan),
-            );
-            if let Some(p) = o
-                .provider
-                .as_deref()
-                .and_then(|p| HeaderValue::from_str(p).ok())
-            {
-                h.insert(super::PROVIDER, p);
-            }
+            o.headers(resp.headers_mut(), o.request.as_ref());
             state
                 .metrics
                 .request_seconds
