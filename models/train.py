@@ -132,6 +132,12 @@ def prf(flag, y):
             "fpr": round(fp / max(int((y == 0).sum()), 1), 4), "n": int(len(y)), "positives": int(y.sum())}
 
 
+def prf_loss(reported, settled, sel):
+    """Of the rows in `sel` that always-mode reports, how many the cascade settles unseen."""
+    n = int((reported & sel).sum())
+    return f"{int((reported & settled & sel).sum())}/{n}"
+
+
 def reliability(p, y, title):
     lines = [f"### {title}", "", "| bin | rows | mean predicted | observed positive rate |", "|---|---|---|---|"]
     ece = 0.0
@@ -233,22 +239,6 @@ def main():
         ca_r = (ytrain >= 0) & (split == "calib")
         fplatt = platt(zfr[ca_r], ytrain[ca_r])
         pfr = sigmoid(fplatt[0] * zfr + fplatt[1])
-        pos_c = np.sort(pfr[ca_r & (ytrain == 1)])
-        fast_lo = float(min(pos_c[int(len(pos_c) * LO_RECALL_LOSS)], 0.5))
-
-        # Out-of-fold window probabilities on the train split (for the operating points).
-        oof = np.full(len(wr), np.nan)
-        for k in range(FOLDS):
-            held = (split == "train") & (fold == k)
-            fmf, fme = train((split == "train") & ~held)
-            sel = held[wr]
-            oof[sel] = sigmoid(stack[0] * fmf.decision_function(Xw[sel]) + stack[1] * encoder_logit(fme, E[sel]) + stack[2])
-            print(f"[{name}] fold {k} done", flush=True)
-        p_op = np.where(wsplit == "calib", pw, oof)  # train: out of fold; calib: held apart
-        row_op = np.full(len(rows), -1.0)
-        np.maximum.at(row_op, wr, np.nan_to_num(p_op, nan=-1.0))
-        gate = pfr <= fast_lo  # cascade settles these as negative
-        row_op_c = np.where(gate, 0.0, row_op)
 
         # Sources holding this head's positives are judged by precision and F1 (validation),
         # the others by the false-positive budget.
@@ -267,6 +257,35 @@ def main():
                 budget[f] = round(need, 4)
                 t = max(t, need)
             return min(t, 0.999), budget
+
+        # Out-of-fold window probabilities on the train split (for the operating points).
+        oof = np.full(len(wr), np.nan)
+        zfr_oof = np.full(len(rows), np.nan)  # fast-tier logits of whole train texts, out of fold
+        for k in range(FOLDS):
+            held = (split == "train") & (fold == k)
+            fmf, fme = train((split == "train") & ~held)
+            sel = held[wr]
+            oof[sel] = sigmoid(stack[0] * fmf.decision_function(Xw[sel]) + stack[1] * encoder_logit(fme, E[sel]) + stack[2])
+            zfr_oof[held] = fmf.decision_function(Xr[held])
+            print(f"[{name}] fold {k} done", flush=True)
+        p_op = np.where(wsplit == "calib", pw, oof)  # train: out of fold; calib: held apart
+        row_op = np.full(len(rows), -1.0)
+        np.maximum.at(row_op, wr, np.nan_to_num(p_op, nan=-1.0))
+        # The cascade's settle threshold. Settling a text the transformer would not report loses
+        # nothing, so fast_lo is fitted on the positives that the fused windows report at the
+        # operating point (found first without the cascade): at most LO_RECALL_LOSS of them fall
+        # at or below it. Positives no tier reports (label noise such as "Write a short poem
+        # about the ocean." labelled injection, tables with an injection buried in them) would
+        # otherwise set it, and they did: it was the 0.5 % quantile of all positives. Held-apart
+        # scores only: calib rows, and train rows scored by the fold models that did not see
+        # them (weaker models, so their positives score lower: the threshold errs low).
+        emit_all, _ = operating_point(row_op, (split != "val") & (ytrain == 0))
+        pf_held = np.where(split == "calib", pfr, sigmoid(fplatt[0] * np.nan_to_num(zfr_oof, nan=-50.0) + fplatt[1]))
+        reported = (split != "val") & (ytrain == 1) & (row_op >= emit_all)
+        pos_c = np.sort(pf_held[reported])
+        fast_lo = float(min(pos_c[int(len(pos_c) * LO_RECALL_LOSS)], 0.5)) if len(pos_c) else 0.0
+        gate = pfr <= fast_lo  # cascade settles these as negative
+        row_op_c = np.where(gate, 0.0, row_op)
 
         op_sel = (split == "train") | (split == "calib")
         emit_min, budget = operating_point(row_op_c, op_sel & (ytrain == 0))
@@ -291,7 +310,8 @@ def main():
                 "rows_at_emit_min": prf(flag[va], ylab[va]),
                 "rows_at_0.5": prf(row_c[va] >= 0.5, ylab[va]),
                 "rows_fast_only_at_fast_emit_min": prf(pfr[va] >= fast_emit_min, ylab[va]),
-                "cascade_settles_negative_share": round(float(gate[va].mean()), 4),
+                "cascade_settles_negative_share": round(float(gate[va & (ylab == 0)].mean()), 4),
+                "cascade_loses_of_always_reported": prf_loss(row_p >= emit_min, gate, va & (ylab == 1)),
             },
         }
         per = defaultdict(lambda: [0, 0])

@@ -9,7 +9,8 @@
 //!   held-apart data);
 //! * `fast_lo`: in cascade mode, a text whose fast-tier probability is at most this in every
 //!   chunk is settled as negative without the transformer (fitted so that at most 0.5 % of
-//!   held-apart positives fall below it); the fast tier never settles a text as positive;
+//!   the held-apart positives the transformer reports fall below it); the fast tier never
+//!   settles a text as positive;
 //! * `emit_min`: a window's calibrated probability must reach this before the head reports a
 //!   finding (the operating point, chosen on held-apart data so that benign sources stay below
 //!   their false-positive budget); the finding's confidence is the calibrated probability;
