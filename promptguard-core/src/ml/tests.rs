@@ -9,6 +9,14 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::{EngineBuilder, MlMode};
 
+/// An engine with the embedded models in `mode`.
+fn engine(mode: MlMode) -> crate::Engine {
+    EngineBuilder::new()
+        .ml_mode(mode)
+        .build()
+        .expect("engine with the embedded models")
+}
+
 fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")
 }
@@ -195,10 +203,7 @@ fn off_loads_nothing_and_missing_or_corrupt_files_are_model_errors() {
 #[cfg(feature = "ml")]
 #[test]
 fn benign_text_passes_and_injection_paraphrase_is_caught() {
-    let cascade = EngineBuilder::new()
-        .ml_mode(MlMode::Cascade)
-        .build()
-        .expect("engine");
+    let cascade = engine(MlMode::Cascade);
     let d = cascade.scan("Can you suggest three names for a bakery that sells sourdough bread?");
     assert!(
         d.threats.iter().all(|f| !f.rule_id.starts_with("ml.")),
@@ -209,10 +214,7 @@ fn benign_text_passes_and_injection_paraphrase_is_caught() {
     let d = cascade.scan(PARAPHRASE);
     assert_ne!(d.action, crate::Action::Allow, "{}", d.to_json_pretty());
     assert!(d.threats.iter().any(|f| f.detector == "injection"));
-    let always = EngineBuilder::new()
-        .ml_mode(MlMode::Always)
-        .build()
-        .expect("engine");
+    let always = engine(MlMode::Always);
     let d = always.scan(PARAPHRASE);
     let ml: Vec<_> = d
         .threats
@@ -225,10 +227,7 @@ fn benign_text_passes_and_injection_paraphrase_is_caught() {
     assert_eq!(ml[0].detector, "injection");
     assert_eq!(ml[0].category.as_deref(), Some("prompt_injection"));
     assert_eq!((ml[0].span.start, ml[0].span.end), (0, PARAPHRASE.len()));
-    let off = EngineBuilder::new()
-        .ml_mode(MlMode::Off)
-        .build()
-        .expect("engine");
+    let off = engine(MlMode::Off);
     assert!(off
         .scan(PARAPHRASE)
         .threats
@@ -240,10 +239,7 @@ fn benign_text_passes_and_injection_paraphrase_is_caught() {
 #[test]
 fn heads_read_only_the_roles_they_learned() {
     use crate::{Direction, Role, ScanOptions};
-    let always = EngineBuilder::new()
-        .ml_mode(MlMode::Always)
-        .build()
-        .expect("engine");
+    let always = engine(MlMode::Always);
     let ml_detectors = |opts: &ScanOptions| -> Vec<String> {
         let d = always.scan_with(PARAPHRASE, opts);
         d.threats
@@ -312,10 +308,7 @@ fn long_inputs_are_scored_window_by_window() {
 
 #[test]
 fn one_engine_shared_by_threads_gives_the_same_answers() {
-    let engine = EngineBuilder::new()
-        .ml_mode(MlMode::Cascade)
-        .build()
-        .expect("engine");
+    let engine = engine(MlMode::Cascade);
     let texts = [
         "What's a good stretching routine after running?",
         PARAPHRASE,
@@ -358,10 +351,7 @@ fn transformer_ran() -> bool {
 #[cfg(feature = "ml")]
 #[test]
 fn cascade_settles_everyday_requests_and_sends_attacks_on() {
-    let engine = EngineBuilder::new()
-        .ml_mode(MlMode::Cascade)
-        .build()
-        .expect("engine");
+    let engine = engine(MlMode::Cascade);
     let everyday = [
         "Can you suggest three names for a bakery that sells sourdough bread?",
         "What's a good stretching routine after running?",
