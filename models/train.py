@@ -80,6 +80,10 @@ FPR_BUDGET = 0.005      # per benign source, at the operating point
 SOURCE_FPR_BUDGET: dict = {}
 MIN_SOURCE_ROWS = 40    # sources with fewer benign rows (out-of-fold + calib) are not budgeted alone
 LO_RECALL_LOSS = 0.005  # the fast tier settles as negative what stays below this share of positives
+# ... and never what it gives more than a 10 % chance. The fitted thresholds can be higher (the
+# transformer reports few positives that the fast tier scores low on these data sets), but attacks
+# unlike the training rows are where the n-gram tier is weakest and the transformer is needed.
+LO_MAX = 0.1
 MIN_EMIT = 0.5
 FOLDS = 3
 HIDDEN = int(os.environ.get("PG_HIDDEN", "64"))  # 0: logistic head over the embedding
@@ -283,7 +287,7 @@ def main():
         pf_held = np.where(split == "calib", pfr, sigmoid(fplatt[0] * np.nan_to_num(zfr_oof, nan=-50.0) + fplatt[1]))
         reported = (split != "val") & (ytrain == 1) & (row_op >= emit_all)
         pos_c = np.sort(pf_held[reported])
-        fast_lo = float(min(pos_c[int(len(pos_c) * LO_RECALL_LOSS)], 0.5)) if len(pos_c) else 0.0
+        fast_lo = float(min(pos_c[int(len(pos_c) * LO_RECALL_LOSS)], LO_MAX)) if len(pos_c) else 0.0
         gate = pfr <= fast_lo  # cascade settles these as negative
         row_op_c = np.where(gate, 0.0, row_op)
 

@@ -13,8 +13,8 @@
 //! threat with confidence ≥ `prior_skip` (0.9); otherwise the fast tier scores the text, and
 //! where its calibrated probability is clearly low in every chunk (`fast_lo`, fitted on
 //! held-apart data so that at most 0.5 % of the positives the transformer would report fall
-//! below it; positives no tier reports do not count) the head stops: the fast tier settles
-//! negatives only. Everything else, and every text in [`MlMode::Always`], goes to
+//! below it; positives no tier reports do not count; never above 0.1) the head stops: the fast
+//! tier settles negatives only. Everything else, and every text in [`MlMode::Always`], goes to
 //! the transformer, whose windows get a probability fusing both tiers' logits (`stack`, Platt
 //! scaling fitted on held-apart data). A head reports a finding (detector = the head's
 //! detector, rule id `ml.<head>`, category = the head's label, span = the window scored,
