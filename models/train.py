@@ -79,7 +79,7 @@ FPR_BUDGET = 0.005      # per benign source, at the operating point
 # "-ExecutionPolicy Bypass" is the false positive users of a firewall notice first.
 SOURCE_FPR_BUDGET: dict = {}
 MIN_SOURCE_ROWS = 40    # sources with fewer benign rows (out-of-fold + calib) are not budgeted alone
-LO_RECALL_LOSS = 0.005  # the fast tier settles as negative what stays below this share of positives
+LO_RECALL_LOSS = 0.005  # the fast tier may settle this share of the positives the transformer reports
 # ... and never what it gives more than a 10 % chance. The fitted thresholds can be higher (the
 # transformer reports few positives that the fast tier scores low on these data sets), but attacks
 # unlike the training rows are where the n-gram tier is weakest and the transformer is needed.
@@ -136,7 +136,7 @@ def prf(flag, y):
             "fpr": round(fp / max(int((y == 0).sum()), 1), 4), "n": int(len(y)), "positives": int(y.sum())}
 
 
-def prf_loss(reported, settled, sel):
+def settled_of_reported(reported, settled, sel):
     """Of the rows in `sel` that always-mode reports, how many the cascade settles unseen."""
     n = int((reported & sel).sum())
     return f"{int((reported & settled & sel).sum())}/{n}"
@@ -315,7 +315,7 @@ def main():
                 "rows_at_0.5": prf(row_c[va] >= 0.5, ylab[va]),
                 "rows_fast_only_at_fast_emit_min": prf(pfr[va] >= fast_emit_min, ylab[va]),
                 "cascade_settles_negative_share": round(float(gate[va & (ylab == 0)].mean()), 4),
-                "cascade_loses_of_always_reported": prf_loss(row_p >= emit_min, gate, va & (ylab == 1)),
+                "cascade_loses_of_always_reported": settled_of_reported(row_p >= emit_min, gate, va & (ylab == 1)),
             },
         }
         per = defaultdict(lambda: [0, 0])
