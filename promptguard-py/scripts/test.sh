@@ -30,9 +30,10 @@ VPY="$WORK/venv/bin/python"
 "$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
 
 # PROMPTGUARD_BUILD_PROFILE (release by default, as for users; scripts/test.sh sets dev) picks
-# the cargo profile maturin builds the extension with.
+# the cargo profile maturin builds the extension with; CARGO_BUILD_TARGET (scripts/test.sh sets it)
+# the target triple, so that the build lands beside the workspace's.
 step "pip install $HERE (builds the Rust extension with maturin, profile ${PROMPTGUARD_BUILD_PROFILE:-release})"
-MATURIN_PEP517_ARGS="--profile ${PROMPTGUARD_BUILD_PROFILE:-release}" \
+MATURIN_PEP517_ARGS="--profile ${PROMPTGUARD_BUILD_PROFILE:-release}${CARGO_BUILD_TARGET:+ --target $CARGO_BUILD_TARGET}" \
   "$VPY" -m pip install -q --disable-pip-version-check "$HERE" pytest mypy openai
 
 # Run from the temp dir so that `import promptguard` is the installed wheel, not the source tree.
