@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Lists the dependencies of promptguard-core whose features differ between the workspace build and
-a binding's own build, i.e. what build-features/Cargo.toml must ask for so that maturin's and napi's builds reuse
-the workspace's compiled dependencies (that file says why). Prints nothing when they agree.
+"""Lists the dependencies of promptguard-core whose features differ between the workspace build
+and a binding's own build, i.e. what build-features/Cargo.toml must ask for so that maturin's and
+napi's builds reuse the workspace's compiled dependencies (that file says why). Prints nothing
+and exits 0 when they agree.
 
 usage: python3 scripts/feature_drift.py
 
