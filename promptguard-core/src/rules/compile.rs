@@ -73,6 +73,9 @@ pub(crate) struct CompiledRule {
     case_insensitive: bool,
     /// ASCII-only text can hold a match (a Cyrillic-only regex need not run on English).
     matches_ascii: bool,
+    /// Which anchor sets must have occurred for the regex to run: bit `i` for set `i` (one bit
+    /// for unanchored rules, which a regex set or nothing gates).
+    anchor_mask: u8,
     word_boundary: bool,
     literals: Vec<String>,
     directions: u8,
@@ -109,8 +112,14 @@ enum AcTarget {
     Literal(usize),
     /// An anchor of a regex rule: a match makes the regex a candidate. `start`/`end`: the
     /// regex has a word boundary (`\b`) right before/after the anchor, so an occurrence inside
-    /// a word (`act` in "contact", `grow` in "growth") cannot be part of a match.
-    Anchor { rule: usize, start: bool, end: bool },
+    /// a word (`act` in "contact", `grow` in "growth") cannot be part of a match. `clause`:
+    /// which of the rule's anchor sets (see [`second_anchors`]) the anchor belongs to.
+    Anchor {
+        rule: usize,
+        start: bool,
+        end: bool,
+        clause: u8,
+    },
 }
 
 /// A view group while rules are being compiled: its kind, automaton patterns, unanchored rules.
@@ -190,30 +199,92 @@ fn ascii_word_boundaries(pattern: &str) -> String {
 /// Word boundaries are kept in the literals as [`BOUNDARY`] characters at either end: `\bact`
 /// gives `\0act`, an anchor that only counts at the start of a word.
 fn extract_anchors(pattern: &str) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new()
+    Some(boundary_marked(required_literals(&parse_marked(pattern)?)?))
+}
+
+/// `pattern` parsed with its word boundaries marked (see [`mark_word_boundaries`]).
+fn parse_marked(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
         .parse(&mark_word_boundaries(pattern))
-        .ok()?;
-    let lits = required_literals(&hir)?.lits;
-    // A boundary inside a literal is a fact about the literal's own characters.
-    Some(
-        lits.into_iter()
-            .map(|l| {
-                let core = l.trim_matches(BOUNDARY);
-                let mut out = String::with_capacity(l.len());
-                if l.starts_with(BOUNDARY) {
-                    out.push(BOUNDARY);
-                }
-                out.push_str(&core.replace(BOUNDARY, ""));
-                if l.len() > 1 && l.ends_with(BOUNDARY) {
-                    out.push(BOUNDARY);
-                }
-                out
-            })
-            .collect(),
-    )
+        .ok()
 }
+
+/// The literals of `set` with [`BOUNDARY`] kept only at their ends: a boundary inside a
+/// literal is a fact about the literal's own characters.
+fn boundary_marked(set: AnchorSet) -> Vec<String> {
+    set.lits
+        .into_iter()
+        .map(|l| {
+            let core = l.trim_matches(BOUNDARY);
+            let mut out = String::with_capacity(l.len());
+            if l.starts_with(BOUNDARY) {
+                out.push(BOUNDARY);
+            }
+            out.push_str(&core.replace(BOUNDARY, ""));
+            if l.len() > 1 && l.ends_with(BOUNDARY) {
+                out.push(BOUNDARY);
+            }
+            out
+        })
+        .collect()
+}
+
+/// A second set of literals every match of `pattern` contains, other than `first`: a rule is
+/// a candidate only when both sets occur (one occurrence may satisfy both if they share a
+/// literal: still correct, only less selective). One common word in a rule's anchors
+/// (`report`, `support`, `break`) would otherwise run its regex over every long document that
+/// has it; the second set (the verb of `report ... to https://`, the object of `ignore your
+/// ... operating rules`) is rarely there too.
+///
+/// Taken from the parts of a top-level concatenation (each of which every match contains),
+/// and only if it is selective: no stop words. None for an alternation at the top, whose
+/// branches require different things.
+fn second_anchors(pattern: &str, first: &[String]) -> Option<Vec<String>> {
+    let mut hir = parse_marked(pattern)?;
+    while let HirKind::Capture(c) = hir.kind() {
+        hir = (*c.sub).clone();
+    }
+    let HirKind::Concat(children) = hir.kind() else {
+        return None;
+    };
+    let core = |l: &str| {
+        l.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace())
+            .to_owned()
+    };
+    let mut taken: Vec<String> = first.iter().map(|l| core(l)).collect();
+    taken.sort();
+    let mut best: Option<AnchorSet> = None;
+    for (i, child) in children.iter().enumerate() {
+        let lo = if i > 0 && is_boundary(&children[i - 1]) {
+            i - 1
+        } else {
+            i
+        };
+        let hi = match children.get(i + 1) {
+            Some(next) if is_boundary(next) => i + 2,
+            _ => i + 1,
+        };
+        let part = Hir::concat(children[lo..hi].to_vec());
+        for set in [required_literals(child), required_literals(&part)]
+            .into_iter()
+            .flatten()
+        {
+            // The first set again (from the same part) would add nothing.
+            let mut lits: Vec<String> = set.lits.iter().map(|l| core(l)).collect();
+            lits.sort();
+            if lits != taken && set.cost < SECOND_ANCHORS_MAX_COST {
+                best = AnchorSet::better(best, Some(set));
+            }
+        }
+    }
+    best.map(boundary_marked)
+}
+
+/// A second anchor set costlier than this (one stop word costs 1) would occur in most texts and
+/// only add work to the literal automaton.
+const SECOND_ANCHORS_MAX_COST: f64 = 0.5;
 
 /// Stands for a word boundary in extracted anchors (a character no rule text contains).
 const BOUNDARY: char = '\0';
@@ -534,17 +605,38 @@ impl RuleSet {
                 return Err(rule_err(id, "empty `direction` or `roles` list"));
             }
             // Register patterns with every view group the rule runs on.
+            let regex_src = spec.regex.as_deref().unwrap_or("");
+            // A rule's `context` words are found at word starts only, so the anchors that gate
+            // them need only count there too: `pan` (an Indian tax id's context) is not looked
+            // for in "expanded", nor `tin` in "operating".
+            let has_context = spec.context.as_ref().is_some_and(|c| !c.is_empty());
             let anchors: Option<Vec<String>> = match (&pattern, user_anchors) {
-                (Pattern::Regex { .. }, Some(a)) => {
-                    Some(a.iter().map(|s| s.to_lowercase()).collect())
-                }
-                (Pattern::Regex { .. }, _) => extract_anchors(spec.regex.as_deref().unwrap_or("")),
+                (Pattern::Regex { .. }, Some(a)) => Some(
+                    a.iter()
+                        .map(|s| {
+                            let s = s.to_lowercase();
+                            let word = s.starts_with(|c: char| c.is_ascii_alphanumeric());
+                            if has_context && word {
+                                format!("{BOUNDARY}{s}")
+                            } else {
+                                s
+                            }
+                        })
+                        .collect(),
+                ),
+                (Pattern::Regex { .. }, _) => extract_anchors(regex_src),
                 _ => None,
             };
             // The literal automaton folds ASCII case only: a case-insensitive regex on raw text
             // with non-ASCII anchors (Cyrillic capitals...) must not be gated by them.
-            let anchors =
-                anchors.filter(|a| !(case_insensitive && a.iter().any(|s| !s.is_ascii())));
+            let usable = |a: &Vec<String>| !(case_insensitive && a.iter().any(|s| !s.is_ascii()));
+            let anchors = anchors.filter(usable);
+            let second = anchors
+                .as_ref()
+                .and_then(|a| second_anchors(regex_src, a))
+                .filter(usable);
+            let clauses: Vec<Vec<String>> = anchors.into_iter().chain(second).collect();
+            let anchor_mask = (1u8 << clauses.len().max(1)) - 1;
             for (kind, targets, unanchored) in &mut per_view {
                 if !views.contains(kind) {
                     continue;
@@ -555,17 +647,20 @@ impl RuleSet {
                             targets.push((l.to_lowercase(), AcTarget::Literal(idx)));
                         }
                     }
-                    Pattern::Regex { .. } => match &anchors {
-                        Some(a) => targets.extend(a.iter().map(|s| {
-                            let target = AcTarget::Anchor {
-                                rule: idx,
-                                start: s.starts_with(BOUNDARY),
-                                end: s.ends_with(BOUNDARY),
-                            };
-                            (s.replace(BOUNDARY, ""), target)
-                        })),
-                        None => unanchored.push(idx),
-                    },
+                    Pattern::Regex { .. } if clauses.is_empty() => unanchored.push(idx),
+                    Pattern::Regex { .. } => {
+                        for (clause, a) in (0u8..).zip(&clauses) {
+                            targets.extend(a.iter().map(|s| {
+                                let target = AcTarget::Anchor {
+                                    rule: idx,
+                                    start: s.starts_with(BOUNDARY),
+                                    end: s.ends_with(BOUNDARY),
+                                    clause,
+                                };
+                                (s.replace(BOUNDARY, ""), target)
+                            }));
+                        }
+                    }
                 }
             }
             rules.push(CompiledRule {
@@ -591,6 +686,7 @@ impl RuleSet {
                 case_sensitive: spec.case_sensitive,
                 case_insensitive,
                 matches_ascii,
+                anchor_mask,
                 word_boundary: spec.word_boundary.unwrap_or(true),
                 literals: spec.literals.clone().unwrap_or_default(),
                 directions,
@@ -676,7 +772,8 @@ impl RuleSet {
 
     /// Appends every hit of every applicable rule over every view. Hits are not deduplicated.
     pub(crate) fn find(&self, views: &Views, direction: Direction, role: Role, out: &mut Vec<Hit>) {
-        let mut candidate = vec![false; self.rules.len()];
+        // Bit `i`: an anchor of the rule's set `i` occurred (see `CompiledRule::anchor_mask`).
+        let mut candidate = vec![0u8; self.rules.len()];
         let mut anchor_hits: Vec<(usize, usize, usize)> = Vec::new();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for group in &self.groups {
@@ -688,7 +785,7 @@ impl RuleSet {
                 {
                     continue;
                 }
-                candidate.iter_mut().for_each(|c| *c = false);
+                candidate.iter_mut().for_each(|c| *c = 0);
                 let long = text.len() > LONG_TEXT;
                 anchor_hits.clear();
                 if let Some(ac) = &group.ac {
@@ -698,14 +795,16 @@ impl RuleSet {
                                 rule: r,
                                 start,
                                 end,
+                                clause,
                             } => {
                                 if (start && !word_boundary_at(text, m.start()))
                                     || (end && !word_boundary_at(text, m.end()))
                                 {
                                     continue;
                                 }
-                                candidate[r] = true;
-                                if long {
+                                candidate[r] |= 1 << clause;
+                                // The first set's occurrences bound where the regex can match.
+                                if long && clause == 0 {
                                     anchor_hits.push((r, m.start(), m.end()));
                                 }
                             }
@@ -744,14 +843,17 @@ impl RuleSet {
                 match set {
                     Some(set) => {
                         for i in set.matches(text).iter() {
-                            candidate[unanchored[i]] = true;
+                            candidate[unanchored[i]] = 1;
                         }
                     }
-                    None => unanchored.iter().for_each(|&r| candidate[r] = true),
+                    None => unanchored.iter().for_each(|&r| candidate[r] = 1),
                 }
                 anchor_hits.sort_unstable();
-                for (r, _) in candidate.iter().enumerate().filter(|(_, c)| **c) {
+                for (r, &c) in candidate.iter().enumerate() {
                     let rule = &self.rules[r];
+                    if c == 0 || c != rule.anchor_mask {
+                        continue;
+                    }
                     if !rule.applies(direction, role) {
                         continue;
                     }
