@@ -67,18 +67,55 @@ impl ViewKind {
 }
 
 /// How a view's bytes map back to the original.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Mapping {
     /// The view is the original text.
     Identity,
     /// Byte `i` of the view comes from original bytes `map[i].0 .. map[i].1`.
     PerByte(Vec<(u32, u32)>),
+    /// Stretches of the view, in order (see [`Run`]): what the ASCII path builds, a few entries
+    /// for a whole document instead of one per byte.
+    Runs(Vec<Run>),
     /// Every byte comes from one original span (decoded segments).
     Whole(Span),
 }
 
+/// View bytes from `view` on (up to the next run) that come from the original one to one from
+/// `orig` on; or, `collapsed`, one view byte (a space) from original bytes `orig..end` (a
+/// whitespace run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    view: u32,
+    orig: u32,
+    end: u32,
+    collapsed: bool,
+}
+
+impl Mapping {
+    /// The original bytes that view byte `i` (of a view `len` bytes long) comes from.
+    fn origin(&self, i: usize, len: usize) -> (usize, usize) {
+        match self {
+            Mapping::Identity => (i, i + 1),
+            Mapping::Whole(s) => (s.start, s.end),
+            Mapping::PerByte(m) => m.get(i).map_or((0, 0), |&(s, e)| (s as usize, e as usize)),
+            Mapping::Runs(runs) => {
+                let k = runs.partition_point(|r| r.view as usize <= i);
+                match k.checked_sub(1).map(|k| runs[k]) {
+                    _ if i >= len => (0, 0),
+                    Some(r) if r.collapsed => (r.orig as usize, r.end as usize),
+                    Some(r) => {
+                        let o = r.orig as usize + (i - r.view as usize);
+                        (o, o + 1)
+                    }
+                    None => (0, 0),
+                }
+            }
+        }
+    }
+}
+
 /// One view of the input text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct View {
     /// What transformation made it.
     pub kind: ViewKind,
@@ -87,19 +124,29 @@ pub struct View {
     map: Mapping,
 }
 
+/// Views are equal when they read the same and every byte comes from the same original bytes,
+/// however the mapping is stored.
+impl PartialEq for View {
+    fn eq(&self, other: &View) -> bool {
+        let len = self.text.len();
+        self.kind == other.kind
+            && self.text == other.text
+            && (0..len).all(|i| self.map.origin(i, len) == other.map.origin(i, len))
+    }
+}
+
 impl View {
     /// The original span for the view's byte range `[start, end)`.
     pub fn original_span(&self, start: usize, end: usize) -> Span {
+        let len = self.text.len();
         match &self.map {
             Mapping::Identity => Span::new(start, end),
             Mapping::Whole(s) => *s,
-            Mapping::PerByte(m) => {
-                if m.is_empty() {
-                    return Span::new(0, 0);
-                }
-                let s = start.min(m.len() - 1);
-                let e = end.saturating_sub(1).clamp(s, m.len() - 1);
-                Span::new(m[s].0 as usize, m[e].1 as usize)
+            _ if len == 0 => Span::new(0, 0),
+            map => {
+                let s = start.min(len - 1);
+                let e = end.saturating_sub(1).clamp(s, len - 1);
+                Span::new(map.origin(s, len).0, map.origin(e, len).1)
             }
         }
     }
@@ -195,13 +242,12 @@ pub fn normalize(text: &str, limits: &DecodeLimits) -> Views {
     }
     decode_segments(text, None, limits, 1, &mut budget, &mut decoded);
     if let Some(rot) = rot13_if_plausible(&folded_view.text) {
-        if let Mapping::PerByte(m) = &folded_view.map {
-            decoded.push(View {
-                kind: ViewKind::Decoded,
-                text: rot,
-                map: Mapping::PerByte(m.clone()),
-            });
-        }
+        // rot13 keeps every character's length: the folded view's mapping holds.
+        decoded.push(View {
+            kind: ViewKind::Decoded,
+            text: rot,
+            map: folded_view.map.clone(),
+        });
     }
     views.push(folded_view);
     flags.decoded_segments = decoded
@@ -256,32 +302,57 @@ fn folded_views_by_units(text: &str, flags: &mut NormalizeFlags) -> (View, Optio
     (folded, deob)
 }
 
-/// The `Folded` view of lowercased ASCII text, in one pass: [`collapse_whitespace`] on bytes.
+/// The `Folded` view of lowercased ASCII text: [`collapse_whitespace`] on bytes. Stretches
+/// without a whitespace run (single spaces stay as they are) are copied whole, and the mapping
+/// records one [`Run`] per stretch.
 fn fold_ascii(lower: &[u8]) -> View {
-    let mut text = Vec::with_capacity(lower.len());
-    let mut map: Vec<(u32, u32)> = Vec::with_capacity(lower.len());
-    for (i, &b) in (0u32..).zip(lower) {
-        if byte_class(b) & SPACE == 0 {
-            text.push(b);
-            map.push((i, i + 1));
-        } else if text.last() == Some(&b' ') {
-            if let Some(last) = map.last_mut() {
-                last.1 = i + 1;
+    let is_space = |b: u8| byte_class(b) & SPACE != 0;
+    let n = lower.len();
+    let mut text = Vec::with_capacity(n);
+    let mut runs: Vec<Run> = Vec::new();
+    let mut i = lower.iter().position(|&b| !is_space(b)).unwrap_or(n);
+    while i < n {
+        // A stretch that stays as it is: up to a whitespace byte other than a single space.
+        let start = i;
+        while i < n {
+            let b = lower[i];
+            if is_space(b) && (b != b' ' || lower.get(i + 1).is_none_or(|&c| is_space(c))) {
+                break;
             }
-        } else if !text.is_empty() {
-            text.push(b' ');
-            map.push((i, i + 1));
+            i += 1;
         }
-    }
-    if text.last() == Some(&b' ') {
-        text.pop();
-        map.pop();
+        if i > start {
+            runs.push(Run {
+                view: text.len() as u32,
+                orig: start as u32,
+                end: 0,
+                collapsed: false,
+            });
+            text.extend_from_slice(&lower[start..i]);
+        }
+        if i == n {
+            break;
+        }
+        // A whitespace run: one space, unless it ends the text.
+        let ws = i;
+        while i < n && is_space(lower[i]) {
+            i += 1;
+        }
+        if i < n {
+            runs.push(Run {
+                view: text.len() as u32,
+                orig: ws as u32,
+                end: i as u32,
+                collapsed: true,
+            });
+            text.push(b' ');
+        }
     }
     View {
         kind: ViewKind::Folded,
         // ASCII in, ASCII out: the conversion cannot fail.
         text: String::from_utf8(text).unwrap_or_default(),
-        map: Mapping::PerByte(map),
+        map: Mapping::Runs(runs),
     }
 }
 
@@ -965,29 +1036,14 @@ fn decode_segments(
     let span_of = |s: usize, e: usize| outer.unwrap_or(Span::new(s, e));
     // One cheap byte scan first: most texts have no run long enough to be base64 or hex and no
     // three percent signs, and then the regexes need not run at all.
-    let (mut base64_run, mut hex_run, mut escapes) = (0u32, 0u32, 0u32);
-    let (mut base64_possible, mut hex_possible) = (false, false);
     let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let class = byte_class(b);
-        base64_run = if class & BASE64_BYTE != 0 {
-            base64_run + 1
-        } else {
-            0
-        };
-        hex_run = if class & HEX_BYTE != 0 {
-            hex_run + 1
-        } else {
-            0
-        };
-        // A `%XX` escape, not a percentage (`12%`).
-        if b == b'%' {
-            let hex = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_hexdigit);
-            escapes += u32::from(hex(i + 1) && hex(i + 2));
-        }
-        base64_possible |= base64_run >= 16;
-        hex_possible |= hex_run >= 16;
-    }
+    let base64_possible = has_run_of_16(bytes, BASE64_BYTE);
+    let hex_possible = has_run_of_16(bytes, HEX_BYTE);
+    // `%XX` escapes, not percentages (`12%`).
+    let hex = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_hexdigit);
+    let escapes = memchr::memchr_iter(b'%', bytes)
+        .filter(|&i| hex(i + 1) && hex(i + 2))
+        .count();
     let percent_possible = escapes >= 3;
     let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
     for m in base64.into_iter().flatten() {
@@ -1007,6 +1063,46 @@ fn decode_segments(
             push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
         }
     }
+}
+
+/// Whether `bytes` holds 16 bytes in a row of class `class` (a base64 or hex run long enough
+/// to decode). Sixty-four bytes at a time: a bit mask of the block's bytes of that class,
+/// shifted and and-ed into "the next 16 are all of the class", plus the run carried over from
+/// the block before; no branch per byte.
+fn has_run_of_16(bytes: &[u8], class: u8) -> bool {
+    const MIN: u32 = 16;
+    let mut carry = 0u32;
+    for block in bytes.chunks(64) {
+        let mut mask = 0u64;
+        for (k, &b) in block.iter().enumerate() {
+            mask |= u64::from(byte_class(b) & class != 0) << k;
+        }
+        let full = if block.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << block.len()) - 1
+        };
+        // A run from the block before, continued by this block's first bytes.
+        let leading = (!mask & full).trailing_zeros().min(block.len() as u32);
+        if carry + leading >= MIN {
+            return true;
+        }
+        // Bit i of `m`: bytes i .. i + 16 are all of the class (within the block).
+        let mut m = mask;
+        m &= m >> 1;
+        m &= m >> 2;
+        m &= m >> 4;
+        m &= m >> 8;
+        if m != 0 {
+            return true;
+        }
+        carry = if mask == full {
+            carry + block.len() as u32
+        } else {
+            (mask << (64 - block.len() as u32)).leading_ones()
+        };
+    }
+    false
 }
 
 fn push_decoded(
@@ -1112,44 +1208,89 @@ fn decode_percent(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Words that tell English from its rot13: `is_common_word(w)` for a lowercase ASCII word.
+/// Words that tell English from its rot13 (lowercase, at most [`COMMON_WORD_MAX`] letters).
+const COMMON_WORDS: &[&[u8]] = &[
+    b"the",
+    b"and",
+    b"you",
+    b"your",
+    b"all",
+    b"to",
+    b"of",
+    b"is",
+    b"are",
+    b"ignore",
+    b"instructions",
+    b"previous",
+    b"system",
+    b"prompt",
+    b"tell",
+    b"me",
+    b"what",
+    b"how",
+    b"this",
+    b"that",
+    b"with",
+    b"for",
+    b"now",
+    b"password",
+    b"secret",
+    b"reveal",
+    b"print",
+    b"say",
+    b"please",
+    b"do",
+    b"not",
+    b"an",
+    b"a",
+];
+
+const COMMON_WORD_MAX: usize = 12;
+
+/// A word of up to 16 bytes as one number, so that it is compared without a loop.
+const fn pack_word(w: &[u8]) -> u128 {
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < w.len() && i < 16 {
+        key |= (w[i] as u128) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// [`COMMON_WORDS`], packed.
+static COMMON_KEYS: [u128; COMMON_WORDS.len()] = {
+    let mut t = [0u128; COMMON_WORDS.len()];
+    let mut i = 0;
+    while i < COMMON_WORDS.len() {
+        t[i] = pack_word(COMMON_WORDS[i]);
+        i += 1;
+    }
+    t
+};
+
+/// Bit `c` of `COMMON_FIRST[n]`: a common word of `n` letters starts with letter `c`. Most
+/// words fail this test, so the word list is rarely searched.
+static COMMON_FIRST: [u32; COMMON_WORD_MAX + 1] = {
+    let mut t = [0u32; COMMON_WORD_MAX + 1];
+    let mut i = 0;
+    while i < COMMON_WORDS.len() {
+        let w = COMMON_WORDS[i];
+        t[w.len()] |= 1 << (w[0] - b'a');
+        i += 1;
+    }
+    t
+};
+
+/// Whether the lowercase ASCII word `w` is one of [`COMMON_WORDS`].
 fn is_common_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"the"
-            | b"and"
-            | b"you"
-            | b"your"
-            | b"all"
-            | b"to"
-            | b"of"
-            | b"is"
-            | b"are"
-            | b"ignore"
-            | b"instructions"
-            | b"previous"
-            | b"system"
-            | b"prompt"
-            | b"tell"
-            | b"me"
-            | b"what"
-            | b"how"
-            | b"this"
-            | b"that"
-            | b"with"
-            | b"for"
-            | b"now"
-            | b"password"
-            | b"secret"
-            | b"reveal"
-            | b"print"
-            | b"say"
-            | b"please"
-            | b"do"
-            | b"not"
-            | b"an"
-            | b"a"
-    )
+    let Some(&first) = w.first() else {
+        return false;
+    };
+    w.len() <= COMMON_WORD_MAX
+        && first.is_ascii_lowercase()
+        && COMMON_FIRST[w.len()] & (1 << (first - b'a')) != 0
+        && COMMON_KEYS.contains(&pack_word(w))
 }
 
 fn rot13_char(c: char) -> char {
@@ -1163,18 +1304,22 @@ fn rot13_char(c: char) -> char {
 /// How many words of `text` are common English words as they stand, and how many once rot13
 /// is applied to them: counted word by word, without building the rotated text.
 fn common_word_hits(text: &str) -> (usize, usize) {
-    let mut buf = [0u8; 16];
+    let mut buf = [0u8; COMMON_WORD_MAX];
     let (mut plain, mut rotated) = (0, 0);
     for w in text.as_bytes().split(|b| !b.is_ascii_alphabetic()) {
-        if w.is_empty() || w.len() > buf.len() {
+        if w.is_empty() || w.len() > COMMON_WORD_MAX {
             continue;
         }
         plain += usize::from(is_common_word(w));
-        let r = &mut buf[..w.len()];
-        for (d, &b) in r.iter_mut().zip(w) {
-            *d = rot13_char(char::from(b)) as u8;
+        // Only a word whose rotated first letter can start a common word is rotated.
+        let first = rot13_char(char::from(w[0])) as u8;
+        if first.is_ascii_lowercase() && COMMON_FIRST[w.len()] & (1 << (first - b'a')) != 0 {
+            let r = &mut buf[..w.len()];
+            for (d, &b) in r.iter_mut().zip(w) {
+                *d = rot13_char(char::from(b)) as u8;
+            }
+            rotated += usize::from(is_common_word(r));
         }
-        rotated += usize::from(is_common_word(r));
     }
     (plain, rotated)
 }
@@ -1185,7 +1330,7 @@ fn rot13_if_plausible(folded: &str) -> Option<String> {
         return None;
     }
     // `rot13`, `rot-13` or `rot 13`, in one pass.
-    let mentions = folded.match_indices("rot").any(|(i, _)| {
+    let mentions = memchr::memmem::find_iter(folded.as_bytes(), "rot").any(|i| {
         let rest = &folded[i + 3..];
         rest.starts_with("13") || rest.starts_with("-13") || rest.starts_with(" 13")
     });
@@ -1222,6 +1367,24 @@ mod tests {
             let fast = folded_views(&text, &mut flags);
             let general = folded_views_by_units(&text, &mut flags);
             proptest::prop_assert_eq!(fast, general);
+        }
+    }
+
+    proptest::proptest! {
+        /// The block-wise run check says what counting byte by byte says, runs across block
+        /// edges and at the ends included.
+        #[test]
+        fn run_check_equals_counting(text in "([a-z0-9+/]{1,20}|[ .!]{1,2}){0,40}", pad in 0usize..64) {
+            let text = format!("{}{text}", ".".repeat(pad));
+            for class in [BASE64_BYTE, HEX_BYTE] {
+                let mut run = 0;
+                let mut longest = 0;
+                for b in text.bytes() {
+                    run = if byte_class(b) & class != 0 { run + 1 } else { 0 };
+                    longest = longest.max(run);
+                }
+                proptest::prop_assert_eq!(has_run_of_16(text.as_bytes(), class), longest >= 16);
+            }
         }
     }
 
