@@ -257,16 +257,7 @@ fn second_anchors(pattern: &str, first: &[String]) -> Option<Vec<String>> {
     taken.sort();
     let mut best: Option<AnchorSet> = None;
     for (i, child) in children.iter().enumerate() {
-        let lo = if i > 0 && is_boundary(&children[i - 1]) {
-            i - 1
-        } else {
-            i
-        };
-        let hi = match children.get(i + 1) {
-            Some(next) if is_boundary(next) => i + 2,
-            _ => i + 1,
-        };
-        let part = Hir::concat(children[lo..hi].to_vec());
+        let part = Hir::concat(children[with_boundaries(children, i)].to_vec());
         for set in [required_literals(child), required_literals(&part)]
             .into_iter()
             .flatten()
@@ -392,6 +383,20 @@ const STOP_WORDS: &[&str] = &[
     "time", "new", "please",
 ];
 
+/// The indices of `children[i]` and the word boundaries right around it.
+fn with_boundaries(children: &[Hir], i: usize) -> std::ops::Range<usize> {
+    let lo = if i > 0 && is_boundary(&children[i - 1]) {
+        i - 1
+    } else {
+        i
+    };
+    let hi = match children.get(i + 1) {
+        Some(next) if is_boundary(next) => i + 2,
+        _ => i + 1,
+    };
+    lo..hi
+}
+
 /// Literals every match of `hir` starts with, when that set is finite.
 fn prefix_literals(hir: &Hir) -> Option<AnchorSet> {
     let mut ex = Extractor::new();
@@ -417,17 +422,9 @@ fn required_literals(hir: &Hir) -> Option<AnchorSet> {
                 best = AnchorSet::better(best, required_literals(c));
                 // The part between word boundaries, with them: `\b(act|play)\b` anchors on
                 // `act` and `play` as words.
-                let lo = if i > 0 && is_boundary(&children[i - 1]) {
-                    i - 1
-                } else {
-                    i
-                };
-                let hi = match children.get(i + 1) {
-                    Some(next) if is_boundary(next) => i + 2,
-                    _ => i + 1,
-                };
-                if hi - lo > 1 {
-                    let bounded = Hir::concat(children[lo..hi].to_vec());
+                let range = with_boundaries(children, i);
+                if range.len() > 1 {
+                    let bounded = Hir::concat(children[range].to_vec());
                     best = AnchorSet::better(best, prefix_literals(&bounded));
                 }
             }
