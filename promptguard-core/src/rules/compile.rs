@@ -242,17 +242,15 @@ fn boundary_marked(set: AnchorSet) -> Vec<String> {
 /// and only if it is selective: no stop words. None for an alternation at the top, whose
 /// branches require different things.
 fn second_anchors(pattern: &str, first: &[String]) -> Option<Vec<String>> {
-    let mut hir = parse_marked(pattern)?;
+    let parsed = parse_marked(pattern)?;
+    let mut hir = &parsed;
     while let HirKind::Capture(c) = hir.kind() {
-        hir = (*c.sub).clone();
+        hir = &c.sub;
     }
     let HirKind::Concat(children) = hir.kind() else {
         return None;
     };
-    let core = |l: &str| {
-        l.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace())
-            .to_owned()
-    };
+    let core = |l: &str| anchor_core(l).to_owned();
     let mut taken: Vec<String> = first.iter().map(|l| core(l)).collect();
     taken.sort();
     let mut best: Option<AnchorSet> = None;
@@ -276,6 +274,11 @@ fn second_anchors(pattern: &str, first: &[String]) -> Option<Vec<String>> {
 /// A second anchor set costlier than this (one stop word costs 1) would occur in most texts and
 /// only add work to the literal automaton.
 const SECOND_ANCHORS_MAX_COST: f64 = 0.5;
+
+/// An anchor without its boundary marks and surrounding spaces: the word it stands for.
+fn anchor_core(anchor: &str) -> &str {
+    anchor.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace())
+}
 
 /// Stands for a word boundary in extracted anchors (a character no rule text contains).
 const BOUNDARY: char = '\0';
@@ -328,7 +331,7 @@ impl AnchorSet {
         let mut out: Vec<String> = Vec::new();
         for l in lits {
             let s = String::from_utf8_lossy(l).to_lowercase();
-            let t = s.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace());
+            let t = anchor_core(&s);
             // Three letters, or two non-ASCII characters (CJK words are often two).
             if t.chars().count() < 3 && !(t.chars().count() == 2 && t.len() >= 4) {
                 return None;
@@ -348,7 +351,7 @@ impl AnchorSet {
         let cost = out
             .iter()
             .map(|s| {
-                let t = s.trim_matches(|c: char| c == BOUNDARY || c.is_whitespace());
+                let t = anchor_core(s);
                 let base = if STOP_WORDS.contains(&t) {
                     1.0
                 } else {
@@ -848,7 +851,8 @@ impl RuleSet {
                 anchor_hits.sort_unstable();
                 for (r, &c) in candidate.iter().enumerate() {
                     let rule = &self.rules[r];
-                    if c == 0 || c != rule.anchor_mask {
+                    // Every mask has bit 0: a rule nothing marked is never run.
+                    if c != rule.anchor_mask {
                         continue;
                     }
                     if !rule.applies(direction, role) {
