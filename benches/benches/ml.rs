@@ -11,6 +11,9 @@
 //! timed scan per prompt after a warm-up pass).
 //!
 //!     cargo bench -p promptguard-benches --bench ml
+//!
+//! `PROMPTGUARD_MODEL_DIR=dir` benches the model files in `dir` instead of the embedded ones
+//! (the same four file names as `models/`), to compare a rebuilt encoder without recompiling.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -62,10 +65,12 @@ fn sized_prompts() -> Vec<(usize, String)> {
 }
 
 fn engine(mode: MlMode) -> Engine {
-    EngineBuilder::new()
-        .ml_mode(mode)
-        .build()
-        .expect("engine with the embedded models")
+    let mut b = EngineBuilder::new();
+    b.ml_mode(mode);
+    if let Ok(dir) = std::env::var("PROMPTGUARD_MODEL_DIR") {
+        b.model_dir(dir);
+    }
+    b.build().expect("engine with the models")
 }
 
 fn percentiles(engine: &Engine, label: &str) {

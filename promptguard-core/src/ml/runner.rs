@@ -13,8 +13,6 @@ type State = TypedSimpleState;
 
 /// Embedding width of the shipped encoder.
 pub(crate) const DIM: usize = 384;
-/// Windows run together in one batch at most.
-const MAX_BATCH: usize = 8;
 
 /// The encoder: `input_ids` i64 [batch, seq] + `attention_mask` f32 [batch, seq] ->
 /// `embedding` f32 [batch, 384] (mean-pooled, L2-normalised).
@@ -40,9 +38,26 @@ impl Encoder {
                 format!("model file `{file}` {what}: {}", first_line(&e)),
             )
         };
-        let model = tract_onnx::onnx()
+        let mut model = tract_onnx::onnx()
             .model_for_read(&mut std::io::Cursor::new(bytes))
             .map_err(|e| fail("is not a loadable ONNX model", e))?;
+        // One window per run, of at least one token. Told so, tract can prove that element-wise
+        // ops over [1, seq, 384] tensors are big enough for its vectorised kernels; with a
+        // symbolic batch it cannot bound batch x seq, and every residual add, GELU product and
+        // layer-norm step falls back to a generic broadcasting loop.
+        model
+            .symbols
+            .add_assertion("seq>=1")
+            .map_err(|e| fail("has unusable input dimensions", e))?;
+        let seq = model.symbols.sym("seq").to_dim();
+        for (input, dt) in [(0, i64::datum_type()), (1, f32::datum_type())] {
+            model
+                .set_input_fact(
+                    input,
+                    InferenceFact::dt_shape(dt, tvec![1.to_dim(), seq.clone()]),
+                )
+                .map_err(|e| fail("has unexpected inputs", e))?;
+        }
         let plan = model
             .into_optimized()
             .map_err(|e| fail("cannot be optimised", e))?
@@ -68,7 +83,8 @@ impl Encoder {
         Ok(enc)
     }
 
-    /// Embeds each token sequence (batched, padded per batch).
+    /// Embeds each token sequence, one run per sequence (the plan is built for a batch of one;
+    /// see `from_bytes`). An empty sequence runs as one masked padding token.
     pub(crate) fn embed(&self, seqs: &[Vec<i64>]) -> Result<Vec<Vec<f32>>, String> {
         let mut state = match self.pool.lock() {
             Ok(mut pool) => pool.pop(),
@@ -79,17 +95,16 @@ impl Encoder {
             None => AssertUnwindSafe(self.plan.spawn().map_err(|e| first_line(&e))?),
         };
         let mut out = Vec::with_capacity(seqs.len());
-        for batch in seqs.chunks(MAX_BATCH) {
-            let width = batch.iter().map(Vec::len).max().unwrap_or(0).max(1);
-            let mut ids = vec![0i64; batch.len() * width];
-            let mut mask = vec![0f32; batch.len() * width];
-            for (row, seq) in batch.iter().enumerate() {
-                ids[row * width..row * width + seq.len()].copy_from_slice(seq);
-                mask[row * width..row * width + seq.len()].fill(1.0);
-            }
-            let ids = tract_ndarray::Array2::from_shape_vec((batch.len(), width), ids)
+        for seq in seqs {
+            let (ids, mask) = if seq.is_empty() {
+                (vec![0i64], vec![0f32])
+            } else {
+                (seq.clone(), vec![1f32; seq.len()])
+            };
+            let width = ids.len();
+            let ids = tract_ndarray::Array2::from_shape_vec((1, width), ids)
                 .map_err(|e| e.to_string())?;
-            let mask = tract_ndarray::Array2::from_shape_vec((batch.len(), width), mask)
+            let mask = tract_ndarray::Array2::from_shape_vec((1, width), mask)
                 .map_err(|e| e.to_string())?;
             let result = st
                 .run(tvec!(
@@ -102,12 +117,10 @@ impl Encoder {
                 .ok_or("no output")?
                 .to_plain_array_view::<f32>()
                 .map_err(|e| first_line(&e))?;
-            if emb.shape() != [batch.len(), DIM] {
+            if emb.shape() != [1, DIM] {
                 return Err(format!("unexpected output shape {:?}", emb.shape()));
             }
-            for row in emb.outer_iter() {
-                out.push(row.iter().copied().collect());
-            }
+            out.push(emb.iter().copied().collect());
         }
         match self.pool.lock() {
             Ok(mut pool) => pool.push(st),

@@ -149,6 +149,33 @@ fn transformer_matches_the_reference_run() {
     }
 }
 
+/// The encoder runs one window at a time: a window's embedding does not depend on what else
+/// is embedded with it, and an empty window still gives a finite, full-width vector.
+#[cfg(feature = "ml")]
+#[test]
+fn windows_embed_independently_and_empty_ones_do_not_fail() {
+    let m = always_models();
+    let short = vec![101, 7592, 102];
+    let long: Vec<i64> = std::iter::once(101)
+        .chain((0..60).map(|i| 2000 + i))
+        .chain(std::iter::once(102))
+        .collect();
+    let alone = m
+        .transformer
+        .encoder
+        .embed(std::slice::from_ref(&short))
+        .expect("runs");
+    let together = m
+        .transformer
+        .encoder
+        .embed(&[long, Vec::new(), short])
+        .expect("runs");
+    assert_eq!(together.len(), 3);
+    assert_eq!(together[2], alone[0], "same window, same embedding");
+    assert_eq!(together[1].len(), super::runner::DIM);
+    assert!(together[1].iter().all(|x| x.is_finite()));
+}
+
 #[test]
 fn off_loads_nothing_and_missing_or_corrupt_files_are_model_errors() {
     let ctx = BuildContext {
