@@ -1,15 +1,31 @@
-//! Criterion benches of the rule tier: a short prompt, a 10 KB document, engine build, and two
-//! threads sharing one engine. Throughput is reported in bytes/s.
+//! Criterion benches of the rule tier: a short prompt, a 10 KB document, the same with only the
+//! PII and secret detectors on, engine build, and two threads sharing one engine. Throughput is reported in bytes/s.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use promptguard_benches::{document_10k, SHORT_ATTACK, SHORT_PROMPT};
-use promptguard_core::{DecodeLimits, EngineBuilder, MlMode, Preset};
+use promptguard_benches::{document_10k, document_10k_with_pii, SHORT_ATTACK, SHORT_PROMPT};
+use promptguard_core::{DecodeLimits, EngineBuilder, MlMode, Policy, Preset, DETECTORS};
 
 fn rules_engine() -> promptguard_core::Engine {
     EngineBuilder::new()
         .preset(Preset::Default)
+        .ml_mode(MlMode::Off)
+        .build()
+        .expect("engine builds")
+}
+
+/// An engine with every detector but `pii` and `secret` turned off: what a redaction-only
+/// deployment runs (turned-off detectors' rules are not compiled, nor their views built).
+fn data_engine() -> promptguard_core::Engine {
+    let off: String = DETECTORS
+        .iter()
+        .filter(|d| !matches!(**d, "pii" | "secret"))
+        .map(|d| format!("  {d}: {{enabled: false}}\n"))
+        .collect();
+    let policy = Policy::from_yaml(&format!("detectors:\n{off}")).expect("policy parses");
+    EngineBuilder::new()
+        .policy(policy)
         .ml_mode(MlMode::Off)
         .build()
         .expect("engine builds")
@@ -33,6 +49,26 @@ fn document(c: &mut Criterion) {
     let mut g = c.benchmark_group("rules/document_10k");
     g.throughput(Throughput::Bytes(doc.len() as u64));
     g.bench_function("default", |b| b.iter(|| engine.scan(black_box(&doc))));
+    g.finish();
+}
+
+/// PII and secrets only: a ~100-token prompt, the 10 KB document, and a 10 KB document full of
+/// personal data (every ~1 KB an e-mail, phone, card, IBAN, SSN and API key to validate and redact).
+fn data(c: &mut Criterion) {
+    let engine = data_engine();
+    let plain = document_10k();
+    let with_pii = document_10k_with_pii();
+    let mut g = c.benchmark_group("pii_secrets");
+    for (name, text) in [
+        ("short_prompt", SHORT_PROMPT),
+        ("document_10k", plain.as_str()),
+        ("document_10k_with_pii", with_pii.as_str()),
+    ] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| engine.scan(black_box(t)))
+        });
+    }
     g.finish();
 }
 
@@ -82,5 +118,5 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, short, document, normalize, build, threads);
+criterion_group!(benches, short, document, data, normalize, build, threads);
 criterion_main!(benches);

@@ -26,3 +26,20 @@ expanded support coverage. Contact the finance team for the detailed breakdown b
     }
     doc
 }
+
+/// A ~10 KB document with personal data and a credential in every ~1 KB: a CRM export or a
+/// support thread, what a redaction-only deployment mostly sees. All values are test values
+/// that pass their checksums (so the validators run, as they would on real data).
+pub fn document_10k_with_pii() -> String {
+    let para = "Ticket 4471: the customer could not log in after the password reset and asked for \
+a call back. Agent notes: verified identity with the last four digits of the card and the postcode, \
+reset the second factor, and sent the summary below. Follow up next week if the issue comes back.\n\
+Contact: maria.lopez@example.com, +1 415 555 0132, card 4111 1111 1111 1111, \
+IBAN GB82 WEST 1234 5698 7654 32, SSN 123-45-6789.\n\
+Config pasted by the customer: api_key = \"sk-proj-4fQ9xZ2mB7vL1cN8kD3hT6wR0yE5uJ\"\n";
+    let mut doc = String::with_capacity(10_400);
+    while doc.len() < 10_000 {
+        doc.push_str(para);
+    }
+    doc
+}

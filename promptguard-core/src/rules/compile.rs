@@ -9,7 +9,7 @@ use super::reach::{self, Reach};
 use super::RuleSpec;
 use crate::decision::{Severity, Span, ThreatType};
 use crate::error::{Error, ErrorKind};
-use crate::normalize::{ViewKind, Views};
+use crate::normalize::{ViewKind, ViewSet, Views};
 use crate::options::{Direction, Role};
 use crate::policy::DETECTORS;
 use crate::validators::{self, Validator};
@@ -768,6 +768,11 @@ impl RuleSet {
 
     pub(crate) fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// The views some rule reads: what [`RuleSet::find`] needs normalisation to build.
+    pub(crate) fn views(&self) -> ViewSet {
+        self.groups.iter().map(|g| g.kind).collect()
     }
 
     /// Appends every hit of every applicable rule over every view. Hits are not deduplicated.
