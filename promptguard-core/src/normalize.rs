@@ -1098,7 +1098,8 @@ fn decode_segments(
     // One cheap byte scan first: most texts have no run long enough to be base64 or hex and no
     // three percent signs, and then the regexes need not run at all.
     let bytes = text.as_bytes();
-    let [base64_possible, hex_possible] = has_runs_of_16(bytes, [BASE64_BYTE, HEX_BYTE]);
+    let base64_possible = has_run_of_16(bytes, BASE64_BYTE);
+    let hex_possible = has_run_of_16(bytes, HEX_BYTE);
     // `%XX` escapes, not percentages (`12%`).
     let hex = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_hexdigit);
     let escapes = memchr::memchr_iter(b'%', bytes)
@@ -1125,48 +1126,44 @@ fn decode_segments(
     }
 }
 
-/// For each of two byte classes, whether `bytes` holds 16 bytes in a row of that class (a
-/// base64 or hex run long enough to decode). One pass, sixty-four bytes at a time: per class a
-/// bit mask of the block's bytes of that class, shifted and and-ed into "the next 16 are all of
-/// the class", plus the run carried over from the block before; no branch per byte.
-fn has_runs_of_16(bytes: &[u8], classes: [u8; 2]) -> [bool; 2] {
+/// Whether `bytes` holds 16 bytes in a row of class `class` (a base64 or hex run long enough
+/// to decode). Sixty-four bytes at a time: a bit mask of the block's bytes of that class,
+/// shifted and and-ed into "the next 16 are all of the class", plus the run carried over from
+/// the block before; no branch per byte.
+fn has_run_of_16(bytes: &[u8], class: u8) -> bool {
     const MIN: u32 = 16;
-    let mut found = [false; 2];
-    let mut carry = [0u32; 2];
+    let mut carry = 0u32;
     for block in bytes.chunks(64) {
-        let mut masks = [0u64; 2];
+        let mut mask = 0u64;
         for (k, &b) in block.iter().enumerate() {
-            let c = byte_class(b);
-            masks[0] |= u64::from(c & classes[0] != 0) << k;
-            masks[1] |= u64::from(c & classes[1] != 0) << k;
+            mask |= u64::from(byte_class(b) & class != 0) << k;
         }
         let full = if block.len() == 64 {
             u64::MAX
         } else {
             (1u64 << block.len()) - 1
         };
-        for i in 0..2 {
-            let mask = masks[i];
-            // A run from the block before, continued by this block's first bytes.
-            let leading = (!mask & full).trailing_zeros().min(block.len() as u32);
-            // Bit j of `m`: bytes j .. j + 16 are all of the class (within the block).
-            let mut m = mask;
-            m &= m >> 1;
-            m &= m >> 2;
-            m &= m >> 4;
-            m &= m >> 8;
-            found[i] |= carry[i] + leading >= MIN || m != 0;
-            carry[i] = if mask == full {
-                carry[i] + block.len() as u32
-            } else {
-                (mask << (64 - block.len() as u32)).leading_ones()
-            };
+        // A run from the block before, continued by this block's first bytes.
+        let leading = (!mask & full).trailing_zeros().min(block.len() as u32);
+        if carry + leading >= MIN {
+            return true;
         }
-        if found[0] && found[1] {
-            break;
+        // Bit i of `m`: bytes i .. i + 16 are all of the class (within the block).
+        let mut m = mask;
+        m &= m >> 1;
+        m &= m >> 2;
+        m &= m >> 4;
+        m &= m >> 8;
+        if m != 0 {
+            return true;
         }
+        carry = if mask == full {
+            carry + block.len() as u32
+        } else {
+            (mask << (64 - block.len() as u32)).leading_ones()
+        };
     }
-    found
+    false
 }
 
 fn push_decoded(
@@ -1490,16 +1487,14 @@ mod tests {
         #[test]
         fn run_check_equals_counting(text in "([a-z0-9+/]{1,20}|[ .!]{1,2}){0,40}", pad in 0usize..64) {
             let text = format!("{}{text}", ".".repeat(pad));
-            let classes = [BASE64_BYTE, HEX_BYTE];
-            let found = has_runs_of_16(text.as_bytes(), classes);
-            for (class, found) in classes.into_iter().zip(found) {
+            for class in [BASE64_BYTE, HEX_BYTE] {
                 let mut run = 0;
                 let mut longest = 0;
                 for b in text.bytes() {
                     run = if byte_class(b) & class != 0 { run + 1 } else { 0 };
                     longest = longest.max(run);
                 }
-                proptest::prop_assert_eq!(found, longest >= 16);
+                proptest::prop_assert_eq!(has_run_of_16(text.as_bytes(), class), longest >= 16);
             }
         }
     }
