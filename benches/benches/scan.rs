@@ -5,7 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use promptguard_benches::{document_10k, document_10k_with_pii, SHORT_ATTACK, SHORT_PROMPT};
+use promptguard_benches::{
+    document_10k, document_10k_with_contact, document_10k_with_pii, SHORT_ATTACK, SHORT_PROMPT,
+};
 use promptguard_core::{DecodeLimits, EngineBuilder, MlMode, Policy, Preset, DETECTORS};
 
 fn rules_engine() -> promptguard_core::Engine {
@@ -53,16 +55,19 @@ fn document(c: &mut Criterion) {
     g.finish();
 }
 
-/// PII and secrets only: a ~100-token prompt, the 10 KB document, and a 10 KB document full of
-/// personal data (every ~500 bytes an e-mail, phone, card, IBAN and SSN to validate and redact).
+/// PII and secrets only: a ~100-token prompt, the 10 KB document, the same with one contact
+/// line in it, and a 10 KB document full of personal data (every ~500 bytes an e-mail, phone,
+/// card, IBAN and SSN to validate and redact).
 fn data(c: &mut Criterion) {
     let engine = data_engine();
     let plain = document_10k();
     let with_pii = document_10k_with_pii();
+    let with_contact = document_10k_with_contact();
     let mut g = c.benchmark_group("pii_secrets");
     for (name, text) in [
         ("short_prompt", SHORT_PROMPT),
         ("document_10k", plain.as_str()),
+        ("document_10k_with_contact", with_contact.as_str()),
         ("document_10k_with_pii", with_pii.as_str()),
     ] {
         g.throughput(Throughput::Bytes(text.len() as u64));

@@ -27,6 +27,18 @@ expanded support coverage. Contact the finance team for the detailed breakdown b
     doc
 }
 
+/// [`document_10k`] with one contact line in the middle (an e-mail, a phone number, an IBAN):
+/// the common case of a retrieved page or a pasted thread that holds some personal data.
+pub fn document_10k_with_contact() -> String {
+    let mut doc = document_10k();
+    let middle = doc[..doc.len() / 2].rfind('\n').map_or(0, |i| i + 1);
+    doc.insert_str(
+        middle,
+        "Contact: maria.lopez@example.com, +1 415 555 0132, IBAN GB82 WEST 1234 5698 7654 32.\n",
+    );
+    doc
+}
+
 /// A ~10 KB document with personal data every ~500 bytes: a CRM export or a support thread, the
 /// worst case of a redaction-only deployment. The e-mail, phone, card, IBAN and SSN are test
 /// values that pass their checksums (so the validators run, as on real data); the pasted

@@ -1,11 +1,12 @@
 //! Compiling rule specs into a [`RuleSet`] and matching it over the views of a text.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::literal::Extractor;
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::reach::{self, Reach};
+use super::match_ends::MatchEnds;
+use super::reach::{self, ByteSet, Reach};
 use super::RuleSpec;
 use crate::decision::{Severity, Span, ThreatType};
 use crate::error::{Error, ErrorKind};
@@ -44,10 +45,32 @@ enum Pattern {
     Regex {
         re: Regex,
         value_group: bool,
-        /// How far a match can reach from one of its anchors (see [`Reach`]).
+        /// How far a match can reach from any offset inside it (see [`Reach`]): from one of
+        /// its anchors, or back from its end.
         reach: Reach,
+        /// How far from an occurrence of its anchors a match can be.
+        near: Near,
+        /// The bytes a match can hold (see [`reach::safe_start`]).
+        alphabet: ByteSet,
     },
     Literals,
+}
+
+/// Where a regex rule's matches lie relative to its anchors' occurrences, which narrows the
+/// search on long texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Near {
+    /// The anchors are part of every match (extracted from the regex): each match lies within
+    /// the regex's reach of one.
+    InMatch,
+    /// The anchors are the rule's own context words (`ssn` before the number), or start them,
+    /// and a match counts only with a context word within this many bytes: on raw ASCII text
+    /// (where context words are found exactly where the anchors are) a match that counts lies
+    /// within the regex's reach plus this of an anchor. Other matches may be cut at a range's
+    /// edge, so ranges are widened to edges no match straddles.
+    Context(usize),
+    /// Nothing bounds where a match lies.
+    Anywhere,
 }
 
 /// A rule ready to match.
@@ -65,7 +88,8 @@ pub(crate) struct CompiledRule {
     unless: Option<Regex>,
     /// Drops a match when the text just before it (up to `context_window` bytes) matches.
     unless_before: Option<Regex>,
-    context: Vec<String>,
+    /// The rule's context words (lowercase), one of which must be near a match.
+    context: Option<ContextWords>,
     context_window: usize,
     validator: Option<Validator>,
     case_sensitive: bool,
@@ -133,14 +157,15 @@ struct ViewGroup {
     targets: Vec<AcTarget>,
     /// Regex rules without usable anchors.
     unanchored: Vec<usize>,
-    /// The unanchored regexes as one set: a single pass over the text says which of them
-    /// match at all, so only those are run for their spans. `None` if the set would be too
-    /// large to build (then every unanchored regex is run).
-    unanchored_set: Option<RegexSet>,
+    /// The unanchored regexes as one automaton: a single pass over the text says which of
+    /// them match and where their matches end, so only those are run, and on long texts only
+    /// just before those ends. `None` if it cannot be built (then every unanchored regex is run
+    /// over the whole text).
+    unanchored_ends: Option<MatchEnds>,
     /// The same for the unanchored regexes that can match ASCII text: most texts are ASCII, and
-    /// the regexes of other scripts are the costliest in a set.
+    /// the regexes of other scripts are the costliest in an automaton.
     unanchored_ascii: Vec<usize>,
-    unanchored_ascii_set: Option<RegexSet>,
+    unanchored_ascii_ends: Option<MatchEnds>,
     /// A view kind whose group runs every rule of this one: when that view's text is the same
     /// as this view's (ordinary text has nothing to deobfuscate), this group is skipped.
     subsumed_by: Option<ViewKind>,
@@ -551,13 +576,16 @@ impl RuleSet {
                     let value_group = compiled.capture_names().any(|n| n == Some("value"));
                     let shape = reach::shape(&src, case_insensitive);
                     matches_ascii = shape.is_none_or(|s| s.matches_ascii);
+                    let near = match user_anchors {
+                        None => Near::InMatch,
+                        Some(anchors) => context_near(spec, anchors),
+                    };
                     Pattern::Regex {
                         re: compiled,
                         value_group,
-                        // A match reaches from anchors extracted from it, not from context words.
-                        reach: shape
-                            .filter(|_| user_anchors.is_none())
-                            .map_or(Reach::default(), |s| s.reach),
+                        reach: shape.map_or(Reach::default(), |s| s.reach),
+                        near,
+                        alphabet: shape.map_or(ByteSet::ALL, |s| s.alphabet),
                     }
                 }
                 (None, Some(lits)) if !lits.is_empty() => {
@@ -675,13 +703,9 @@ impl RuleSet {
                 pattern,
                 unless,
                 unless_before,
-                context: spec
-                    .context
-                    .iter()
-                    .flatten()
-                    .map(|c| c.to_lowercase())
-                    .collect(),
-                context_window: spec.context_window.unwrap_or(48),
+                context: ContextWords::new(spec.context.as_deref().unwrap_or_default())
+                    .map_err(|e| rule_err(id, e))?,
+                context_window: spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW),
                 validator,
                 case_sensitive: spec.case_sensitive,
                 case_insensitive,
@@ -741,12 +765,12 @@ impl RuleSet {
                 .copied()
                 .filter(|&r| rules[r].matches_ascii)
                 .collect();
-            let unanchored_ascii_set = if unanchored_ascii.len() == unanchored.len() {
+            let unanchored_ascii_ends = if unanchored_ascii.len() == unanchored.len() {
                 None
             } else {
-                unanchored_set(&rules, &unanchored_ascii)
+                unanchored_ends(&rules, &unanchored_ascii)
             };
-            let unanchored_set = unanchored_set(&rules, &unanchored);
+            let unanchored_ends = unanchored_ends(&rules, &unanchored);
             let subsumed_by = (kind == ViewKind::Deobfuscated
                 && members(kind)
                     .iter()
@@ -757,9 +781,9 @@ impl RuleSet {
                 ac,
                 targets: targets.into_iter().map(|(_, t)| t).collect(),
                 unanchored,
-                unanchored_set,
+                unanchored_ends,
                 unanchored_ascii,
-                unanchored_ascii_set,
+                unanchored_ascii_ends,
                 subsumed_by,
             });
         }
@@ -777,10 +801,25 @@ impl RuleSet {
 
     /// Appends every hit of every applicable rule over every view. Hits are not deduplicated.
     pub(crate) fn find(&self, views: &Views, direction: Direction, role: Role, out: &mut Vec<Hit>) {
+        self.find_narrowed(views, direction, role, out, true);
+    }
+
+    /// [`RuleSet::find`], with `narrow = false` running every regex over the whole of a long
+    /// text as over a short one: what narrowing must find exactly the same as.
+    fn find_narrowed(
+        &self,
+        views: &Views,
+        direction: Direction,
+        role: Role,
+        out: &mut Vec<Hit>,
+        narrow: bool,
+    ) {
         // Bit `i`: an anchor of the rule's set `i` occurred (see `CompiledRule::anchor_mask`).
         let mut candidate = vec![0u8; self.rules.len()];
         let mut anchor_hits: Vec<(usize, usize, usize)> = Vec::new();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
+        // (rule, offset) for every end of an unanchored regex's match, on long texts.
+        let mut match_ends: Vec<(usize, usize)> = Vec::new();
         for group in &self.groups {
             for view in views.of_kind(group.kind) {
                 let text = view.text.as_str();
@@ -791,7 +830,8 @@ impl RuleSet {
                     continue;
                 }
                 candidate.iter_mut().for_each(|c| *c = 0);
-                let long = text.len() > LONG_TEXT;
+                let long = narrow && text.len() > LONG_TEXT;
+                let ascii = text.is_ascii();
                 anchor_hits.clear();
                 if let Some(ac) = &group.ac {
                     for m in ac.find_overlapping_iter(text) {
@@ -839,21 +879,29 @@ impl RuleSet {
                     }
                 }
                 // On ASCII text, only the regexes that can match it.
-                let (unanchored, set) =
-                    if group.unanchored_ascii.len() < group.unanchored.len() && text.is_ascii() {
-                        (&group.unanchored_ascii, &group.unanchored_ascii_set)
+                let (unanchored, finder) =
+                    if group.unanchored_ascii.len() < group.unanchored.len() && ascii {
+                        (&group.unanchored_ascii, &group.unanchored_ascii_ends)
                     } else {
-                        (&group.unanchored, &group.unanchored_set)
+                        (&group.unanchored, &group.unanchored_ends)
                     };
-                match set {
-                    Some(set) => {
-                        for i in set.matches(text).iter() {
-                            candidate[unanchored[i]] = 1;
+                match_ends.clear();
+                let searched = finder.as_ref().is_some_and(|f| {
+                    f.each(text, |i, end| {
+                        candidate[unanchored[i]] = 1;
+                        // Ends repeat when several matches of a pattern end at one offset.
+                        if long && match_ends.last() != Some(&(unanchored[i], end)) {
+                            match_ends.push((unanchored[i], end));
                         }
-                    }
-                    None => unanchored.iter().for_each(|&r| candidate[r] = 1),
+                    })
+                });
+                if !searched {
+                    // Where they match is unknown: each runs over the whole text.
+                    match_ends.clear();
+                    unanchored.iter().for_each(|&r| candidate[r] = 1);
                 }
                 anchor_hits.sort_unstable();
+                match_ends.sort_unstable();
                 for (r, &c) in candidate.iter().enumerate() {
                     let rule = &self.rules[r];
                     // Every mask has bit 0: a rule nothing marked is never run.
@@ -867,13 +915,28 @@ impl RuleSet {
                         re,
                         value_group,
                         reach,
+                        near,
+                        alphabet,
                     } = &rule.pattern
                     else {
                         continue;
                     };
                     ranges.clear();
-                    if long {
-                        anchor_ranges(text, &anchor_hits, r, *reach, &mut ranges);
+                    if long && !end_ranges(text, &match_ends, r, *reach, &mut ranges) {
+                        match *near {
+                            Near::InMatch => {
+                                anchor_ranges(text, &anchor_hits, r, *reach, &mut ranges)
+                            }
+                            Near::Context(window) if group.kind == ViewKind::Raw && ascii => {
+                                let around = Reach {
+                                    bytes: reach.bytes.map(|b| b + window),
+                                    separators: None,
+                                };
+                                anchor_ranges(text, &anchor_hits, r, around, &mut ranges);
+                                widen_to_safe_edges(text, alphabet, &mut ranges);
+                            }
+                            _ => {}
+                        }
                     }
                     if ranges.is_empty() {
                         ranges.push((0, text.len()));
@@ -945,17 +1008,22 @@ impl RuleSet {
                 return false;
             }
         }
-        if !rule.context.is_empty() {
+        if let Some(context) = &rule.context {
             // Context is looked for in the same view around the match, and for decoded
             // segments in the original text around the segment as well.
-            let near = window(text, s, e, rule.context_window).to_lowercase();
-            let found = rule.context.iter().any(|c| contains_word(&near, c));
-            if !found {
+            let found = |text: &str, s: usize, e: usize| {
+                let (from, near) = window(text, s, e, rule.context_window);
+                // A word cut by the window's start is no word start.
+                let word_start = text[..from]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !is_word_char(c));
+                context.occur_in(near, word_start)
+            };
+            if !found(text, s, e) {
                 let span = view.original_span(s, e);
                 let raw = views.views.first().map_or("", |v| v.text.as_str());
-                let near_raw =
-                    window(raw, span.start, span.end, rule.context_window).to_lowercase();
-                if !rule.context.iter().any(|c| contains_word(&near_raw, c)) {
+                if !found(raw, span.start, span.end) {
                     return false;
                 }
             }
@@ -964,9 +1032,32 @@ impl RuleSet {
     }
 }
 
-/// One [`RegexSet`] over the regexes of `rules[idx]` (case-insensitive ones wrapped in `(?i:)`).
-fn unanchored_set(rules: &[CompiledRule], idx: &[usize]) -> Option<RegexSet> {
-    if idx.len() < 2 {
+/// How near its anchors a match of `spec`, whose regex is gated by the context-like `anchors`
+/// it names, can count: [`Near::Context`] when every context word starts with one of the
+/// anchors (so each context word found at a word start is an anchor occurrence), else
+/// [`Near::Anywhere`].
+fn context_near(spec: &RuleSpec, anchors: &[String]) -> Near {
+    let Some(context) = spec.context.as_ref().filter(|c| !c.is_empty()) else {
+        return Near::Anywhere;
+    };
+    let anchors: Vec<String> = anchors.iter().map(|a| a.to_lowercase()).collect();
+    let started = |word: &String| {
+        let word = word.to_lowercase();
+        word.is_ascii()
+            && anchors
+                .iter()
+                .any(|a| !a.is_empty() && word.starts_with(a.as_str()))
+    };
+    if context.iter().all(started) {
+        Near::Context(spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW))
+    } else {
+        Near::Anywhere
+    }
+}
+
+/// One [`MatchEnds`] over the regexes of `rules[idx]` (case-insensitive ones wrapped in `(?i:)`).
+fn unanchored_ends(rules: &[CompiledRule], idx: &[usize]) -> Option<MatchEnds> {
+    if idx.is_empty() {
         return None;
     }
     let sources: Vec<String> = idx
@@ -982,12 +1073,11 @@ fn unanchored_set(rules: &[CompiledRule], idx: &[usize]) -> Option<RegexSet> {
     if sources.len() != idx.len() {
         return None;
     }
-    RegexSetBuilder::new(&sources)
-        .size_limit(64 << 20)
-        .dfa_size_limit(16 << 20)
-        .build()
-        .ok()
+    MatchEnds::new(&sources)
 }
+
+/// How far around a match its context words are looked for, unless a rule says.
+const DEFAULT_CONTEXT_WINDOW: usize = 48;
 
 /// A cap per rule and view, so that a pathological input cannot produce unbounded output.
 const MAX_HITS_PER_RULE: usize = 4096;
@@ -1010,7 +1100,7 @@ fn anchor_ranges(
     let first = hits.partition_point(|h| h.0 < rule);
     let mine = &hits[first..];
     let count = mine.partition_point(|h| h.0 == rule);
-    // Anchors every few hundred bytes: the ranges would cover the text, and finding their
+    // Anchors every hundred bytes or so: the ranges would cover the text, and finding their
     // edges costs more than the search they save.
     if count.saturating_mul(DENSE_ANCHORS) > text.len() {
         return;
@@ -1026,12 +1116,71 @@ fn anchor_ranges(
     }
 }
 
+/// The byte ranges of `text` that can hold a match of the unanchored rule `rule`: the
+/// [`reach::range_ending_at`] each end of its matches (`ends`, sorted), merged as in
+/// [`anchor_ranges`]. Returns whether `ends` has any for `rule` (an anchored rule has none);
+/// `out` is left empty if the reach is unbounded or the ranges would cover most of the text
+/// (then the whole text is searched, in one go).
+fn end_ranges(
+    text: &str,
+    ends: &[(usize, usize)],
+    rule: usize,
+    reach: Reach,
+    out: &mut Vec<(usize, usize)>,
+) -> bool {
+    let first = ends.partition_point(|h| h.0 < rule);
+    let mine = &ends[first..];
+    let count = mine.partition_point(|h| h.0 == rule);
+    if count == 0 {
+        return false;
+    }
+    for &(_, end) in &mine[..count] {
+        // Ranges end at word ends, so an end inside the last range adds nothing to it.
+        if out.last().is_some_and(|last| end <= last.1) {
+            continue;
+        }
+        let Some((a, b)) = reach::range_ending_at(text, end, reach) else {
+            out.clear();
+            return true;
+        };
+        match out.last_mut() {
+            Some(last) if a <= last.1 + MERGE_GAP => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    if out.iter().map(|(a, b)| b - a).sum::<usize>() > text.len() / 2 {
+        out.clear();
+    }
+    true
+}
+
+/// `ranges` (sorted, disjoint) widened to edges no match of a regex holding only `alphabet`
+/// straddles ([`reach::safe_start`]), merged where they then meet.
+fn widen_to_safe_edges(text: &str, alphabet: &ByteSet, ranges: &mut Vec<(usize, usize)>) {
+    let mut merged = 0;
+    for i in 0..ranges.len() {
+        let (a, b) = ranges[i];
+        let (a, b) = (
+            reach::safe_start(text, a, alphabet),
+            reach::safe_end(text, b, alphabet),
+        );
+        if merged > 0 && a <= ranges[merged - 1].1 {
+            ranges[merged - 1].1 = ranges[merged - 1].1.max(b);
+        } else {
+            ranges[merged] = (a, b);
+            merged += 1;
+        }
+    }
+    ranges.truncate(merged);
+}
+
 /// More than one anchor occurrence per this many bytes and a regex searches the whole text.
-const DENSE_ANCHORS: usize = 1024;
+const DENSE_ANCHORS: usize = 128;
 
 /// Ranges closer than this are searched as one: starting a regex search costs about as much as
-/// running it over a few hundred bytes.
-const MERGE_GAP: usize = 512;
+/// running it over some tens of bytes. (Both bounds measured on a 10 KB document with personal
+/// data every 500 bytes: 1024 and 512 took 620 µs a scan, these 485 µs.)
+const MERGE_GAP: usize = 64;
 
 /// A character of a word, as `\w` sees it (with Unicode letters and digits).
 pub(super) fn is_word_char(c: char) -> bool {
@@ -1055,27 +1204,69 @@ pub(super) fn ceil_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn window(text: &str, s: usize, e: usize, w: usize) -> &str {
+/// The text within `w` bytes of `s..e`, and where it starts.
+fn window(text: &str, s: usize, e: usize, w: usize) -> (usize, &str) {
     let a = floor_boundary(text, s.saturating_sub(w));
     let b = ceil_boundary(text, e.saturating_add(w));
-    &text[a..b]
+    (a, &text[a..b])
 }
 
 /// Whether `word` occurs in `hay` starting at a word boundary: context word `tin` is found in
 /// "TIN: …" but not in "meeting", while `account` still finds "accounts". Words that begin
 /// with a non-ASCII letter (Chinese, Japanese… have no spaces between words) match anywhere.
-fn contains_word(hay: &str, word: &str) -> bool {
-    let needs_boundary = word
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    hay.match_indices(word).any(|(i, _)| {
-        !needs_boundary
-            || hay[..i]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_word_char(c))
-    })
+/// A rule's context words, found together in one pass over the text around a match.
+#[derive(Debug)]
+struct ContextWords {
+    words: AhoCorasick,
+    /// Per word: it starts with a letter or digit, so it counts only at a word start (`tin`
+    /// is not in "meeting").
+    at_word_start: Vec<bool>,
+}
+
+impl ContextWords {
+    /// `None` for no words.
+    fn new(words: &[String]) -> Result<Option<ContextWords>, String> {
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let words: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        if words.iter().any(|w| w.is_empty()) {
+            return Err("empty context word".to_owned());
+        }
+        let at_word_start = words
+            .iter()
+            .map(|w| w.starts_with(|c: char| c.is_ascii_alphanumeric()))
+            .collect();
+        let words = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .map_err(|e| format!("cannot build context words: {e}"))?;
+        Ok(Some(ContextWords {
+            words,
+            at_word_start,
+        }))
+    }
+
+    /// Whether one of the words occurs in `hay` (ignoring case), at a word start where it must;
+    /// `starts_word`: whether `hay`'s own start is one.
+    fn occur_in(&self, hay: &str, starts_word: bool) -> bool {
+        if hay.is_ascii() {
+            self.occur_in_lowercase(hay, starts_word)
+        } else {
+            // The automaton folds ASCII case only: other scripts are lowercased first.
+            self.occur_in_lowercase(&hay.to_lowercase(), starts_word)
+        }
+    }
+
+    fn occur_in_lowercase(&self, hay: &str, starts_word: bool) -> bool {
+        self.words.find_overlapping_iter(hay).any(|m| {
+            !self.at_word_start[m.pattern().as_usize()]
+                || match hay[..m.start()].chars().next_back() {
+                    Some(c) => !is_word_char(c),
+                    None => starts_word,
+                }
+        })
+    }
 }
 
 fn at_word_boundaries(text: &str, s: usize, e: usize) -> bool {
@@ -1133,11 +1324,27 @@ mod tests {
 
     #[test]
     fn context_words_start_at_word_boundaries() {
-        assert!(contains_word("my tin: 123", "tin"));
-        assert!(!contains_word("the meeting is at", "tin"));
-        assert!(contains_word("two accounts", "account"));
-        assert!(contains_word("x meeting, then tin", "tin"));
-        assert!(contains_word("请提供身份证号码", "身份证"));
+        let words = |w: &[&str]| {
+            let w: Vec<String> = w.iter().map(|s| s.to_string()).collect();
+            ContextWords::new(&w).expect("builds").expect("some words")
+        };
+        let tin = words(&["tin"]);
+        assert!(tin.occur_in("my tin: 123", true));
+        assert!(tin.occur_in("my TIN: 123", true));
+        assert!(!tin.occur_in("the meeting is at", true));
+        assert!(tin.occur_in("x meeting, then tin", true));
+        assert!(words(&["account"]).occur_in("two accounts", true));
+        assert!(words(&["身份证"]).occur_in("请提供身份证号码", true));
+        assert!(words(&["téléphone"]).occur_in("TÉLÉPHONE : 01 23", true));
+        // A window that starts inside a word: its first letters start no word.
+        assert!(tin.occur_in("tin: 123", true));
+        assert!(!tin.occur_in("tin: 123", false));
+        assert!(tin.occur_in("tin: 123 tin", false));
+        assert!(words(&["#tin"]).occur_in("#tin", false));
+        // Overlapping words: the one at a word start counts.
+        assert!(words(&["xtel", "tel"]).occur_in("a tel", false));
+        assert!(ContextWords::new(&[]).expect("no words").is_none());
+        assert!(ContextWords::new(&[String::new()]).is_err());
     }
 
     /// In long texts anchored regexes run only around their anchors: a match at the very
@@ -1186,6 +1393,171 @@ mod tests {
         assert!(!hits_of(&apart)
             .iter()
             .any(|(id, _)| id == "pi.override.ignore_previous"));
+    }
+
+    /// Narrowed searches on long texts (around anchors, before the ends of unanchored regexes,
+    /// near context words) find exactly what whole-text searches find: every example of every
+    /// rule and every line of the shared test corpus, packed into long texts with filler of
+    /// many lengths between them, glued to words, and back to back so matches touch.
+    #[test]
+    fn narrowed_searches_find_what_whole_text_searches_find() {
+        use crate::normalize::{normalize, DecodeLimits};
+        let rules = super::super::embedded_rules().expect("packs parse");
+        let set = RuleSet::compile(&rules).expect("packs compile");
+        let mut samples: Vec<String> = rules
+            .iter()
+            .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative))
+            .cloned()
+            .collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
+        for entry in std::fs::read_dir(dir).expect("testdata") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                for line in std::fs::read_to_string(&path).expect("reads").lines() {
+                    let row: serde_json::Value = serde_json::from_str(line).expect("json");
+                    if let Some(t) = row["text"].as_str() {
+                        samples.push(t.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(samples.len() > 1000);
+        let filler = "The quarterly report covers revenue, hiring and costs (EMEA 4.2M, 9%). \
+Contact the finance team for details.\n| region | 2024 | growth |\n";
+        let fillers = [0usize, 1, 17, 90, 300, 700];
+        let hits_of = |text: &str, direction: Direction, role: Role, narrow: bool| {
+            let views = normalize(text, &DecodeLimits::default());
+            let mut hits = Vec::new();
+            set.find_narrowed(&views, direction, role, &mut hits, narrow);
+            let mut hits: Vec<(usize, usize, usize)> = hits
+                .into_iter()
+                .map(|h| (h.rule, h.span.start, h.span.end))
+                .collect();
+            hits.sort_unstable();
+            hits
+        };
+        let (mut texts, mut compared) = (0, 0);
+        for (n, chunk) in samples.chunks(9).enumerate() {
+            let mut text = String::new();
+            for (i, sample) in chunk.iter().enumerate() {
+                let gap = fillers[(n + i) % fillers.len()];
+                let pad: String = filler.chars().cycle().take(gap).collect();
+                // Glued to the filler's words on some, back to back (gap 0) on others.
+                text.push_str(&pad);
+                text.push_str(sample);
+            }
+            while text.len() <= LONG_TEXT {
+                text.push_str(filler);
+            }
+            texts += 1;
+            for (direction, role) in [
+                (Direction::Input, Role::User),
+                (Direction::Input, Role::Tool),
+                (Direction::Output, Role::Assistant),
+            ] {
+                let narrowed = hits_of(&text, direction, role, true);
+                let whole = hits_of(&text, direction, role, false);
+                if narrowed != whole {
+                    let id = |h: &(usize, usize, usize)| {
+                        format!("{} {}..{}", set.rules()[h.0].id, h.1, h.2)
+                    };
+                    let only_narrowed: Vec<String> = narrowed
+                        .iter()
+                        .filter(|h| !whole.contains(h))
+                        .map(id)
+                        .collect();
+                    let only_whole: Vec<String> = whole
+                        .iter()
+                        .filter(|h| !narrowed.contains(h))
+                        .map(id)
+                        .collect();
+                    panic!(
+                        "narrowed {only_narrowed:?} vs whole {only_whole:?} in {direction:?}/{role:?} of {text:?}"
+                    );
+                }
+                compared += whole.len();
+            }
+        }
+        assert!(
+            texts > 100 && compared > 1000,
+            "{texts} texts, {compared} hits"
+        );
+    }
+
+    /// Matches near a context word count; others may cross the edge of the range searched
+    /// around it. Runs of number groups and of token-like text, at every distance before and
+    /// after a context word, are cut by the edges in every place: what counts is what the
+    /// whole text gives.
+    #[test]
+    fn context_ranges_cut_no_match_in_two() {
+        use crate::normalize::{normalize, DecodeLimits};
+        // With the packs, a rule whose matches can start inside another's: pairs of digits,
+        // four at a time, near "ref".
+        let mut rules = super::super::embedded_rules().expect("packs parse");
+        rules.extend(
+            super::super::parse_pack(
+                "test",
+                r#"
+[pack]
+detector = "pii"
+[[rule]]
+id = "test.pairs"
+regex = '\b[0-9]{2}(?: [0-9]{2}){3}\b'
+context = ["ref"]
+anchors = ["ref"]
+description = "four pairs of digits near ref"
+weight = 0.8
+"#,
+            )
+            .expect("test pack parses"),
+        );
+        let set = RuleSet::compile(&rules).expect("packs compile");
+        let hits_of = |text: &str, narrow: bool| {
+            let views = normalize(text, &DecodeLimits::default());
+            let mut hits = Vec::new();
+            set.find_narrowed(&views, Direction::Input, Role::User, &mut hits, narrow);
+            let mut hits: Vec<(String, Span)> = hits
+                .into_iter()
+                .map(|h| (set.rules()[h.rule].id.clone(), h.span))
+                .collect();
+            hits.sort_unstable_by(|a, b| (&a.0, a.1.start).cmp(&(&b.0, b.1.start)));
+            hits
+        };
+        let filler = "The quarterly report covers revenue and hiring. ".repeat(30);
+        let runs = [
+            "123 45 6789 012 34 5678 901 23 4567 890 12 3456 789 01 2345",
+            "1234 5678 9012 3456 7890 1234 5678 9012",
+            "Zq8-Lm3/Rt7+Yu2-Pw9/Xc4+Vb6-Nk1/Hg5+Jd0-Fs8/Ty3+Qa7-We2/Rk9+Zx1-Cv5",
+            "DEUTDEFF BNPAFRPP DEUTDEFF500 COBADEFFXXX",
+            "11 22 33 44 55 66 77 88 99 10 20 30 40 50 60 70 80 90 12 34 56",
+        ];
+        let pad = "lorem ipsum, dolor sit amet. ";
+        let mut differing = Vec::new();
+        let mut found = 0;
+        for run in runs {
+            for word in ["ssn", "token", "swift", "ref"] {
+                for k in 0..90 {
+                    let gap: String = pad.chars().cycle().take(k).collect();
+                    for text in [
+                        format!("{filler}{run}{gap} my {word} {filler}"),
+                        format!("{filler}my {word} {gap}{run} {filler}"),
+                    ] {
+                        let whole = hits_of(&text, false);
+                        found += whole.len();
+                        if hits_of(&text, true) != whole {
+                            differing.push(text);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found > 100, "{found}");
+        assert!(
+            differing.is_empty(),
+            "{} texts differ, e.g. {:?}",
+            differing.len(),
+            differing[0]
+        );
     }
 
     #[test]

@@ -3,9 +3,14 @@
 //! Matching is two-staged so that a thousand rules cost little more than one pass over the
 //! text: one Aho-Corasick automaton per view finds every literal and every regex *anchor* (a
 //! literal that must occur for the regex to match, extracted from the regex); only regexes
-//! whose anchors occurred are then run. Everything is linear in the input (regex crate).
+//! whose anchors occurred are then run. Regexes with no anchor (an e-mail, a phone number) go
+//! through one lazy DFA together, which says where each one's matches end
+//! ([`match_ends`]). On long texts each regex then runs only over the bytes that can hold a
+//! match: around its anchors, before its match ends, or near its context words, in ranges
+//! whose edges cut no match ([`reach`]). Everything is linear in the input (regex crate).
 
 mod compile;
+mod match_ends;
 mod reach;
 
 use std::collections::HashSet;

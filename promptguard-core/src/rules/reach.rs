@@ -34,6 +34,35 @@ pub(crate) struct Shape {
     /// A string of ASCII characters only can hold a match (a Cyrillic- or Devanagari-only
     /// regex cannot match in English text).
     pub matches_ascii: bool,
+    /// The bytes a match can hold: a search range whose edge has one outside this set on
+    /// either side cuts no match in two (see [`safe_start`]).
+    pub alphabet: ByteSet,
+}
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+    const EMPTY: ByteSet = ByteSet([0; 4]);
+
+    fn insert_range(&mut self, from: u8, to: u8) {
+        for b in from..=to {
+            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn union(mut self, other: ByteSet) -> ByteSet {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        self
+    }
 }
 
 /// The [`Shape`] of `pattern`. Regexes that assert where the text starts or ends (`^`, `$`, with
@@ -65,7 +94,80 @@ pub(crate) fn shape(pattern: &str, case_insensitive: bool) -> Option<Shape> {
     Some(Shape {
         reach,
         matches_ascii: matches_ascii(&hir),
+        alphabet: alphabet(&hir),
     })
+}
+
+/// The bytes of every string `hir` matches (in UTF-8: a non-ASCII character counts as every
+/// byte from 0x80 up, which is all an edge test needs).
+fn alphabet(hir: &Hir) -> ByteSet {
+    let mut set = ByteSet::EMPTY;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.insert_range(b, b)),
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (from, to) = (u32::from(r.start()), u32::from(r.end()));
+                if from < 0x80 {
+                    // Both below 0x80 here, so the casts are exact.
+                    set.insert_range(from as u8, to.min(0x7F) as u8);
+                }
+                if to >= 0x80 {
+                    set.insert_range(0x80, 0xFF);
+                }
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .for_each(|r| set.insert_range(r.start(), r.end())),
+        HirKind::Repetition(r) => set = alphabet(&r.sub),
+        HirKind::Capture(c) => set = alphabet(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            set = parts.iter().fold(set, |acc, p| acc.union(alphabet(p)))
+        }
+    }
+    set
+}
+
+/// An ASCII byte that is no word character: at an edge next to one, `\b` reads the same in a
+/// range as in the whole text.
+fn is_non_word(b: u8) -> bool {
+    b.is_ascii() && !(b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `a` moved back to the nearest offset where a search range may start without changing what
+/// a regex whose matches hold only `alphabet` finds there: the byte before it is an ASCII
+/// non-word byte (so word boundaries at the edge read as in the whole text), and it or the
+/// byte after is outside `alphabet` (so no match of the whole text holds both: none is cut in
+/// two). Then the matches inside the range are exactly the whole text's matches there, found
+/// in the same leftmost-first order, whatever chose the range.
+pub(crate) fn safe_start(text: &str, mut a: usize, alphabet: &ByteSet) -> usize {
+    let bytes = text.as_bytes();
+    while a > 0 {
+        let before = bytes[a - 1];
+        let after_outside = bytes.get(a).is_none_or(|&b| !alphabet.contains(b));
+        if is_non_word(before) && (!alphabet.contains(before) || after_outside) {
+            break;
+        }
+        a -= 1;
+    }
+    a
+}
+
+/// `b` moved forward to the nearest offset where a search range may end: as [`safe_start`],
+/// with the byte after it the ASCII non-word byte.
+pub(crate) fn safe_end(text: &str, mut b: usize, alphabet: &ByteSet) -> usize {
+    let bytes = text.as_bytes();
+    while b < bytes.len() {
+        let after = bytes[b];
+        let before_outside = b == 0 || !alphabet.contains(bytes[b - 1]);
+        if is_non_word(after) && (!alphabet.contains(after) || before_outside) {
+            break;
+        }
+        b += 1;
+    }
+    b
 }
 
 /// Beyond this many separators a range around an anchor is most of a paragraph, and finding
@@ -141,37 +243,72 @@ pub(crate) fn range_around(text: &str, s: usize, e: usize, reach: Reach) -> Opti
     if !reach.is_bounded() {
         return None;
     }
-    let (mut a, mut b) = (0, text.len());
+    let a = start_before(text, s, reach);
+    let b = end_after(text, e, reach);
+    Some((a, b.max(a)))
+}
+
+/// The byte range of `text` that can hold a match reaching `reach` and ending at `end`: back
+/// as [`range_around`] goes, forward only to the end of the word `end` is in (so that a word
+/// boundary at the edge means what it does in the whole text). `None` if `reach` bounds
+/// nothing.
+pub(crate) fn range_ending_at(text: &str, end: usize, reach: Reach) -> Option<(usize, usize)> {
+    if !reach.is_bounded() {
+        return None;
+    }
+    let a = start_before(text, end, reach);
+    let b = word_end(text, ceil_boundary(text, end));
+    Some((a, b.max(a)))
+}
+
+/// Where a match holding offset `s` can start, at the earliest.
+fn start_before(text: &str, s: usize, reach: Reach) -> usize {
+    let mut a = 0;
     if let Some(r) = reach.bytes {
         a = floor_boundary(text, s.saturating_sub(r));
         while let Some(c) = text[..a].chars().next_back().filter(|c| is_word_char(*c)) {
             a -= c.len_utf8();
         }
-        b = ceil_boundary(text, e.saturating_add(r));
-        while let Some(c) = text[b..].chars().next().filter(|c| is_word_char(*c)) {
-            b += c.len_utf8();
-        }
     }
     if let Some(n) = reach.separators {
-        let bytes = text.as_bytes();
-        // Just after the (n+1)-th separator before the anchor, and at the (n+1)-th after it:
-        // separators are ASCII, so both are character boundaries.
+        // Just after the (n+1)-th separator before `s`: separators are ASCII, so that is a
+        // character boundary.
         let mut seen = 0;
-        if let Some(i) = bytes[a..s.max(a)].iter().rposition(|&x| {
+        if let Some(i) = text.as_bytes()[a..s.max(a)].iter().rposition(|&x| {
             seen += usize::from(is_separator(x));
             seen > n
         }) {
             a += i + 1;
         }
+    }
+    a
+}
+
+/// Where a match holding offset `e` can end, at the latest.
+fn end_after(text: &str, e: usize, reach: Reach) -> usize {
+    let mut b = text.len();
+    if let Some(r) = reach.bytes {
+        b = word_end(text, ceil_boundary(text, e.saturating_add(r)));
+    }
+    if let Some(n) = reach.separators {
+        // At the (n+1)-th separator after `e`.
         let mut seen = 0;
-        if let Some(i) = bytes[e.min(b)..b].iter().position(|&x| {
+        if let Some(i) = text.as_bytes()[e.min(b)..b].iter().position(|&x| {
             seen += usize::from(is_separator(x));
             seen > n
         }) {
             b = b.min(e.min(b) + i);
         }
     }
-    Some((a, b.max(a)))
+    b
+}
+
+/// `b` moved forward past the word characters that follow it.
+fn word_end(text: &str, mut b: usize) -> usize {
+    while let Some(c) = text[b..].chars().next().filter(|c| is_word_char(*c)) {
+        b += c.len_utf8();
+    }
+    b
 }
 
 #[cfg(test)]
@@ -246,5 +383,64 @@ mod tests {
         let (a, b) = range_around(text, s, e, both).expect("bounded");
         assert_eq!(&text[a..b], "beta ignore the");
         assert_eq!(range_around(text, s, e, Reach::default()), None);
+    }
+
+    #[test]
+    fn ranges_ending_at_a_match_end_hold_every_match_ending_there() {
+        let text = "call me at 415 555 0132 today";
+        let re = r"[0-9][0-9 ]{5,12}[0-9]";
+        let end = text.find(" today").expect("present");
+        let (a, b) = range_ending_at(text, end, reach(re)).expect("bounded");
+        // Back by the longest match (14 bytes), widened to the word; forward to the word's end.
+        assert!(a <= text.find("415").expect("present"));
+        assert_eq!(b, end);
+        let unbounded = shape(r"[0-9]+", false).expect("parses").reach;
+        assert_eq!(unbounded.separators, Some(0));
+        let (a, _) = range_ending_at(text, end, unbounded).expect("bounded by separators");
+        assert_eq!(&text[a..end], "0132");
+        assert_eq!(range_ending_at(text, end, Reach::default()), None);
+        // Inside a word, the range runs to the word's end.
+        assert_eq!(range_ending_at("abcdef", 3, reach("abc")), Some((0, 6)));
+    }
+
+    #[test]
+    fn alphabets_hold_every_byte_a_match_can() {
+        let abc = |p: &str, ci: bool| shape(p, ci).expect("parses").alphabet;
+        let digits = abc(r"\b[0-9]{3}[ .]?[0-9]{2}\b", false);
+        assert!(b"0123456789 .".iter().all(|&b| digits.contains(b)));
+        assert!(!digits.contains(b'a') && !digits.contains(b'-') && !digits.contains(0xC3));
+        let letters = abc(r"[a-z]+", true);
+        assert!(letters.contains(b'A') && letters.contains(b'z'));
+        // Case-insensitive `k` and `s` match the Kelvin and long-s signs: non-ASCII bytes.
+        assert!(letters.contains(0xE2));
+        assert!(abc(r"\w", false).contains(0xC3));
+        assert!(ByteSet::ALL.contains(0xFF));
+    }
+
+    #[test]
+    fn safe_edges_cut_no_match_and_keep_word_boundaries() {
+        let pairs = shape(r"\b[0-9]{2}(?: [0-9]{2}){3}\b", false)
+            .expect("parses")
+            .alphabet;
+        let text = "ref: 11 22 33 44 55 66, done";
+        let at_33 = text.find("33").expect("present");
+        // Back past every digit and space the run is made of, to the colon.
+        assert_eq!(
+            safe_start(text, at_33, &pairs),
+            text.find(' ').expect("present")
+        );
+        assert_eq!(&text[safe_end(text, at_33, &pairs)..], ", done");
+        assert_eq!(safe_start(text, 0, &pairs), 0);
+        assert_eq!(safe_end(text, text.len(), &pairs), text.len());
+        // Letters are word characters: an edge is never put inside a word.
+        let words = shape(r"[A-Z]{6}", false).expect("parses").alphabet;
+        let text = "code DEUTDEFF here";
+        let inside = text.find("TDE").expect("present");
+        assert_eq!(safe_start(text, inside, &words), 5);
+        assert_eq!(safe_end(text, inside, &words), 13);
+        // Non-ASCII bytes are stepped over whole.
+        let text = "é 12 34 56 78 ü";
+        let a = safe_start(text, text.find("56").expect("present"), &pairs);
+        assert!(text.is_char_boundary(a) && a <= text.find("12").expect("present"));
     }
 }
