@@ -873,19 +873,7 @@ mod tests {
         let data = data_only_engine("").expect("engine");
         assert!(data.rule_count() < full.rule_count() / 4);
         assert!(!data.inner.views.contains(ViewKind::Deobfuscated));
-        let mut texts: Vec<String> = Vec::new();
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
-        for entry in std::fs::read_dir(dir).expect("testdata") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "jsonl") {
-                for line in std::fs::read_to_string(&path).expect("read").lines() {
-                    let v: serde_json::Value = serde_json::from_str(line).expect("json line");
-                    if let Some(t) = v["input"].as_str() {
-                        texts.push(t.to_owned());
-                    }
-                }
-            }
-        }
+        let mut texts = crate::testdata::inputs();
         for r in rules::embedded_rules().expect("packs") {
             if matches!(r.detector.as_deref(), Some("pii" | "secret")) {
                 texts.extend(r.examples.positive.iter().cloned());

@@ -85,6 +85,28 @@ mod rules;
 mod validators;
 pub mod vault;
 
+/// The shared test corpus (`testdata/*.jsonl`), for unit tests that run every case.
+#[cfg(test)]
+pub(crate) mod testdata {
+    /// The `input` of every case of every corpus file.
+    pub(crate) fn inputs() -> Vec<String> {
+        let mut texts = Vec::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
+        for entry in std::fs::read_dir(dir).expect("testdata") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                for line in std::fs::read_to_string(&path).expect("read").lines() {
+                    let v: serde_json::Value = serde_json::from_str(line).expect("json line");
+                    if let Some(t) = v["input"].as_str() {
+                        texts.push(t.to_owned());
+                    }
+                }
+            }
+        }
+        texts
+    }
+}
+
 use std::sync::LazyLock;
 
 pub use decision::{Action, Decision, Finding, Severity, Span, ThreatType, Unscanned};

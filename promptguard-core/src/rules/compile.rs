@@ -1409,18 +1409,9 @@ mod tests {
             .flat_map(|r| r.examples.positive.iter().chain(&r.examples.negative))
             .cloned()
             .collect();
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
-        for entry in std::fs::read_dir(dir).expect("testdata") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "jsonl") {
-                for line in std::fs::read_to_string(&path).expect("reads").lines() {
-                    let row: serde_json::Value = serde_json::from_str(line).expect("json");
-                    if let Some(t) = row["text"].as_str() {
-                        samples.push(t.to_owned());
-                    }
-                }
-            }
-        }
+        let corpus = crate::testdata::inputs();
+        assert!(corpus.len() > 100);
+        samples.extend(corpus);
         assert!(samples.len() > 1000);
         let filler = "The quarterly report covers revenue, hiring and costs (EMEA 4.2M, 9%). \
 Contact the finance team for details.\n| region | 2024 | growth |\n";
