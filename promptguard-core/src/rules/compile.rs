@@ -1097,22 +1097,33 @@ fn anchor_ranges(
     reach: Reach,
     out: &mut Vec<(usize, usize)>,
 ) {
-    let first = hits.partition_point(|h| h.0 < rule);
-    let mine = &hits[first..];
-    let count = mine.partition_point(|h| h.0 == rule);
+    let mine = of_rule(hits, rule, |h| h.0);
     // Anchors every hundred bytes or so: the ranges would cover the text, and finding their
     // edges costs more than the search they save.
-    if count.saturating_mul(DENSE_ANCHORS) > text.len() {
+    if mine.len().saturating_mul(DENSE_ANCHORS) > text.len() {
         return;
     }
-    for &(_, s, e) in &mine[..count] {
-        let Some((a, b)) = reach::range_around(text, s, e, reach) else {
+    for &(_, s, e) in mine {
+        let Some(range) = reach::range_around(text, s, e, reach) else {
             return;
         };
-        match out.last_mut() {
-            Some(last) if a <= last.1 + MERGE_GAP => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
+        push_merged(out, range);
+    }
+}
+
+/// The entries of `sorted` (ordered by `rule_of`) that belong to `rule`.
+fn of_rule<T>(sorted: &[T], rule: usize, rule_of: impl Fn(&T) -> usize) -> &[T] {
+    let first = sorted.partition_point(|h| rule_of(h) < rule);
+    let count = sorted[first..].partition_point(|h| rule_of(h) == rule);
+    &sorted[first..first + count]
+}
+
+/// Appends `(a, b)` to ranges sorted by start, merged into the last one when it starts within
+/// [`MERGE_GAP`] of its end.
+fn push_merged(out: &mut Vec<(usize, usize)>, (a, b): (usize, usize)) {
+    match out.last_mut() {
+        Some(last) if a <= last.1 + MERGE_GAP => last.1 = last.1.max(b),
+        _ => out.push((a, b)),
     }
 }
 
@@ -1128,25 +1139,20 @@ fn end_ranges(
     reach: Reach,
     out: &mut Vec<(usize, usize)>,
 ) -> bool {
-    let first = ends.partition_point(|h| h.0 < rule);
-    let mine = &ends[first..];
-    let count = mine.partition_point(|h| h.0 == rule);
-    if count == 0 {
+    let mine = of_rule(ends, rule, |h| h.0);
+    if mine.is_empty() {
         return false;
     }
-    for &(_, end) in &mine[..count] {
+    for &(_, end) in mine {
         // Ranges end at word ends, so an end inside the last range adds nothing to it.
         if out.last().is_some_and(|last| end <= last.1) {
             continue;
         }
-        let Some((a, b)) = reach::range_ending_at(text, end, reach) else {
+        let Some(range) = reach::range_ending_at(text, end, reach) else {
             out.clear();
             return true;
         };
-        match out.last_mut() {
-            Some(last) if a <= last.1 + MERGE_GAP => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
+        push_merged(out, range);
     }
     if out.iter().map(|(a, b)| b - a).sum::<usize>() > text.len() / 2 {
         out.clear();
@@ -1211,10 +1217,10 @@ fn window(text: &str, s: usize, e: usize, w: usize) -> (usize, &str) {
     (a, &text[a..b])
 }
 
-/// Whether `word` occurs in `hay` starting at a word boundary: context word `tin` is found in
-/// "TIN: …" but not in "meeting", while `account` still finds "accounts". Words that begin
-/// with a non-ASCII letter (Chinese, Japanese… have no spaces between words) match anywhere.
-/// A rule's context words, found together in one pass over the text around a match.
+/// A rule's context words, found together in one pass over the text around a match. A word
+/// counts where it starts a word: `tin` is found in "TIN: …" but not in "meeting", while
+/// `account` still finds "accounts". Words that begin with a non-ASCII letter (Chinese,
+/// Japanese… have no spaces between words) count anywhere.
 #[derive(Debug)]
 struct ContextWords {
     words: AhoCorasick,
@@ -1251,14 +1257,16 @@ impl ContextWords {
     /// `starts_word`: whether `hay`'s own start is one.
     fn occur_in(&self, hay: &str, starts_word: bool) -> bool {
         if hay.is_ascii() {
-            self.occur_in_lowercase(hay, starts_word)
+            self.occur_in_folded(hay, starts_word)
         } else {
             // The automaton folds ASCII case only: other scripts are lowercased first.
-            self.occur_in_lowercase(&hay.to_lowercase(), starts_word)
+            self.occur_in_folded(&hay.to_lowercase(), starts_word)
         }
     }
 
-    fn occur_in_lowercase(&self, hay: &str, starts_word: bool) -> bool {
+    /// [`ContextWords::occur_in`] on text whose case the automaton can fold (ASCII, or
+    /// lowercased).
+    fn occur_in_folded(&self, hay: &str, starts_word: bool) -> bool {
         self.words.find_overlapping_iter(hay).any(|m| {
             !self.at_word_start[m.pattern().as_usize()]
                 || match hay[..m.start()].chars().next_back() {

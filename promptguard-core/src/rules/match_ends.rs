@@ -15,13 +15,14 @@ use regex_automata::util::pool::Pool;
 use regex_automata::util::prefilter::Prefilter;
 use regex_automata::{Input, MatchKind};
 
-type CachePool = Pool<Cache, Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>>;
+/// Makes a thread's cache; boxed, so that the pool's type can be named.
+type MakeCache = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// A multi-pattern lazy DFA reporting every offset where a match of each pattern ends.
 pub(crate) struct MatchEnds {
     dfa: DFA,
     /// Search state per thread: the engine is shared, a lazy DFA's cache is not.
-    caches: CachePool,
+    caches: Pool<Cache, MakeCache>,
 }
 
 impl std::fmt::Debug for MatchEnds {
@@ -51,8 +52,7 @@ impl MatchEnds {
             .build_many(patterns)
             .ok()?;
         let for_pool = dfa.clone();
-        let create: Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe> =
-            Box::new(move || for_pool.create_cache());
+        let create: MakeCache = Box::new(move || for_pool.create_cache());
         Some(MatchEnds {
             dfa,
             caches: Pool::new(create),
