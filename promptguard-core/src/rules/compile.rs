@@ -816,6 +816,9 @@ impl RuleSet {
     ) {
         // Bit `i`: an anchor of the rule's set `i` occurred (see `CompiledRule::anchor_mask`).
         let mut candidate = vec![0u8; self.rules.len()];
+        // The rules `candidate` marks, so that a view visits only those (a thousand rules'
+        // records are not touched for a text that names a handful of anchors).
+        let mut marked: Vec<usize> = Vec::new();
         let mut anchor_hits: Vec<(usize, usize, usize)> = Vec::new();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         // (rule, offset) for every end of an unanchored regex's match, on long texts.
@@ -829,7 +832,8 @@ impl RuleSet {
                 {
                     continue;
                 }
-                candidate.iter_mut().for_each(|c| *c = 0);
+                marked.iter().for_each(|&r| candidate[r] = 0);
+                marked.clear();
                 let long = narrow && text.len() > LONG_TEXT;
                 let ascii = text.is_ascii();
                 anchor_hits.clear();
@@ -847,7 +851,7 @@ impl RuleSet {
                                 {
                                     continue;
                                 }
-                                candidate[r] |= 1 << clause;
+                                mark(&mut candidate, &mut marked, r, 1 << clause);
                                 // The first set's occurrences bound where the regex can match.
                                 if long && clause == 0 {
                                     anchor_hits.push((r, m.start(), m.end()));
@@ -888,7 +892,7 @@ impl RuleSet {
                 match_ends.clear();
                 let searched = finder.as_ref().is_some_and(|f| {
                     f.each(text, |i, end| {
-                        candidate[unanchored[i]] = 1;
+                        mark(&mut candidate, &mut marked, unanchored[i], 1);
                         // Ends repeat when several matches of a pattern end at one offset.
                         if long && match_ends.last() != Some(&(unanchored[i], end)) {
                             match_ends.push((unanchored[i], end));
@@ -898,12 +902,16 @@ impl RuleSet {
                 if !searched {
                     // Where they match is unknown: each runs over the whole text.
                     match_ends.clear();
-                    unanchored.iter().for_each(|&r| candidate[r] = 1);
+                    unanchored
+                        .iter()
+                        .for_each(|&r| mark(&mut candidate, &mut marked, r, 1));
                 }
                 anchor_hits.sort_unstable();
                 match_ends.sort_unstable();
-                for (r, &c) in candidate.iter().enumerate() {
-                    let rule = &self.rules[r];
+                // In rule order, as a scan of every rule would visit them.
+                marked.sort_unstable();
+                for &r in &marked {
+                    let (c, rule) = (candidate[r], &self.rules[r]);
                     // Every mask has bit 0: a rule nothing marked is never run.
                     if c != rule.anchor_mask {
                         continue;
@@ -1030,6 +1038,14 @@ impl RuleSet {
         }
         true
     }
+}
+
+/// Sets `bits` in rule `r`'s candidate mask, noting the rule the first time it is marked.
+fn mark(candidate: &mut [u8], marked: &mut Vec<usize>, r: usize, bits: u8) {
+    if candidate[r] == 0 {
+        marked.push(r);
+    }
+    candidate[r] |= bits;
 }
 
 /// How near its anchors a match of `spec`, whose regex is gated by the context-like `anchors`
