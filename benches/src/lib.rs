@@ -42,7 +42,8 @@ pub fn document_10k_with_contact() -> String {
 /// A ~10 KB document with personal data every ~500 bytes: a CRM export or a support thread, the
 /// worst case of a redaction-only deployment. The e-mail, phone, card, IBAN and SSN are test
 /// values that pass their checksums (so the validators run, as on real data); the pasted
-/// `sk-proj-` key is made up and shorter than OpenAI's format, and no rule reports it.
+/// `sk-proj-` key is made up and shorter than OpenAI's format: no provider rule knows it, and
+/// the generic key-assignment rule reports it.
 pub fn document_10k_with_pii() -> String {
     let para = "Ticket 4471: the customer could not log in after the password reset and asked for \
 a call back. Agent notes: verified identity with the last four digits of the card and the postcode, \

@@ -980,4 +980,36 @@ mod tests {
         let d = e.scan_with("Interest rates are set by the central bank.", &opts);
         assert_eq!(d.action, Action::Allow, "{d:?}");
     }
+
+    #[test]
+    fn generic_secret_rules_report_only_what_provider_rules_missed() {
+        let e = EngineBuilder::new()
+            .ml_mode(MlMode::Off)
+            .build()
+            .expect("engine");
+        let ids = |t: &str| e.scan(t).rule_ids().map(str::to_owned).collect::<Vec<_>>();
+        // A key its provider's rule knows is named once, by that rule.
+        assert_eq!(
+            ids("OPENAI_API_KEY=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"),
+            ["secret.openai_key"]
+        );
+        // A provider-prefixed key in no provider's shape (truncated, older or newer) is still a
+        // secret assigned to a key name.
+        let d = e.scan("OPENAI_API_KEY=\"sk-proj-4fQ9xZ2mB7vL1cN8kD3hT6wR0yE5uJ\"");
+        assert_eq!(d.action, Action::Redact, "{d:?}");
+        assert!(
+            d.rule_ids().any(|r| r == "secret.generic_assignment"),
+            "{d:?}"
+        );
+        assert_eq!(
+            d.redacted_text.as_deref(),
+            Some("OPENAI_API_KEY=\"[SECRET_REDACTED]\"")
+        );
+        // Placeholders stay placeholders.
+        assert_eq!(
+            e.scan("OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+                .action,
+            Action::Allow
+        );
+    }
 }

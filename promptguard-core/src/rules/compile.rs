@@ -84,6 +84,9 @@ pub(crate) struct CompiledRule {
     pub weight: f64,
     pub entity: Option<String>,
     pub description: String,
+    /// See [`super::RuleSpec::fallback`]: the engine drops its findings where another rule of
+    /// the same detector found something overlapping.
+    pub fallback: bool,
     pattern: Pattern,
     unless: Option<Regex>,
     /// Drops a match when the text just before it (up to `context_window` bytes) matches.
@@ -700,6 +703,7 @@ impl RuleSet {
                 weight: spec.weight,
                 entity: spec.entity.as_ref().map(|e| e.to_ascii_uppercase()),
                 description: spec.description.clone(),
+                fallback: spec.fallback,
                 pattern,
                 unless,
                 unless_before,
@@ -801,7 +805,38 @@ impl RuleSet {
 
     /// Appends every hit of every applicable rule over every view. Hits are not deduplicated.
     pub(crate) fn find(&self, views: &Views, direction: Direction, role: Role, out: &mut Vec<Hit>) {
+        let from = out.len();
         self.find_narrowed(views, direction, role, out, true);
+        self.drop_covered_fallbacks(out, from);
+    }
+
+    /// Drops the hits of [`CompiledRule::fallback`] rules (among `out[from..]`) that overlap a
+    /// hit of a specific rule of the same detector: that rule names the finding.
+    fn drop_covered_fallbacks(&self, out: &mut Vec<Hit>, from: usize) {
+        let rules = &self.rules;
+        let found = &out[from..];
+        if !found.iter().any(|h| rules[h.rule].fallback) {
+            return;
+        }
+        let covered: Vec<bool> = found
+            .iter()
+            .map(|h| {
+                let rule = &rules[h.rule];
+                rule.fallback
+                    && found.iter().any(|o| {
+                        let other = &rules[o.rule];
+                        !other.fallback
+                            && other.detector == rule.detector
+                            && o.span.overlaps(&h.span)
+                    })
+            })
+            .collect();
+        let mut i = 0;
+        out.retain(|_| {
+            let keep = i < from || !covered[i - from];
+            i += 1;
+            keep
+        });
     }
 
     /// [`RuleSet::find`], with `narrow = false` running every regex over the whole of a long

@@ -86,6 +86,12 @@ pub struct RuleSpec {
     /// Keep case when matching raw text.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub case_sensitive: bool,
+    /// A catch-all shape (a secret assigned to a key-named variable) that reports only what
+    /// the specific rules of its detector missed: its match is dropped where another rule of
+    /// the same detector found something overlapping, so a provider key is named once, by its
+    /// provider's rule, and a key no provider rule recognises is still reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
     /// Literals only: require word boundaries (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word_boundary: Option<bool>,
