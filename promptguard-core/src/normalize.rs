@@ -878,6 +878,14 @@ fn is_leet_token_char(c: char) -> bool {
 
 /// Reads the token `v[start..end]`; `None` if it is only exclamation marks.
 fn read_leet_token<T: Glyph>(v: &[T], start: usize, end: usize) -> Option<LeetToken> {
+    // `name@host` right before `.tld` is an e-mail address, not `@` for `a`: an address
+    // anywhere in a document would otherwise make all of it read a second time, deobfuscated.
+    let at_host = v.get(end).is_some_and(|u| u.ch() == '.')
+        && v.get(end + 1).is_some_and(|u| u.ch().is_ascii_alphabetic())
+        && v[start..end]
+            .iter()
+            .position(|u| u.ch() == '@')
+            .is_some_and(|a| a > 0 && a + 1 < end - start);
     // An exclamation mark ends a sentence far more often than it spells an `i`: `hi!` is
     // not leetspeak (`previou$`, `c4+` and `|gnore` are).
     let mut end = end;
@@ -896,6 +904,7 @@ fn read_leet_token<T: Glyph>(v: &[T], start: usize, end: usize) -> Option<LeetTo
         && leets >= 1
         && tok.len() >= 2
         && !foreign_digit
+        && !at_host
         && !is_number_with_unit(tok, &v[start.saturating_sub(2)..start]);
     Some(LeetToken {
         end,
@@ -1593,6 +1602,7 @@ mod tests {
             "Run 10km at 7pm, then sha256 the file; 18m of it is h264 video.",
             "Call +1 415 555 0100 or 1-800-FLOWERS!",
             "Enable 2fa: the h264 stream is 18m long and costs $5.",
+            "Write to maria.lopez@example.com or support1@help.acme.io today.",
         ] {
             assert_eq!(view(text, ViewKind::Deobfuscated), "", "{text}");
         }
@@ -1602,6 +1612,14 @@ mod tests {
                 ViewKind::Deobfuscated
             ),
             "im all hello! password safety previous ignore cat"
+        );
+        // Beside an address, leetspeak is still read; `@` for `a` outside an address too.
+        assert_eq!(
+            view(
+                "mail a@b.com: 1gn0r3 all, r3ve@l it",
+                ViewKind::Deobfuscated
+            ),
+            "mail a@b.com: ignore all, reveal it"
         );
     }
 
