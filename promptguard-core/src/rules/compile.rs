@@ -84,8 +84,8 @@ pub(crate) struct CompiledRule {
     pub weight: f64,
     pub entity: Option<String>,
     pub description: String,
-    /// See [`super::RuleSpec::fallback`]: the engine drops its findings where another rule of
-    /// the same detector found something overlapping.
+    /// See [`super::RuleSpec::fallback`]: [`RuleSet::find`] drops its hits where another rule
+    /// of the same detector hit overlapping.
     pub fallback: bool,
     pattern: Pattern,
     unless: Option<Regex>,
@@ -803,7 +803,8 @@ impl RuleSet {
         self.groups.iter().map(|g| g.kind).collect()
     }
 
-    /// Appends every hit of every applicable rule over every view. Hits are not deduplicated.
+    /// Appends every hit of every applicable rule over every view. Hits are not deduplicated;
+    /// a fallback rule's hit that a specific rule's hit overlaps is dropped.
     pub(crate) fn find(&self, views: &Views, direction: Direction, role: Role, out: &mut Vec<Hit>) {
         let from = out.len();
         self.find_narrowed(views, direction, role, out, true);
