@@ -864,8 +864,9 @@ fn deobfuscate(units: &[Unit]) -> Option<Vec<Unit>> {
 struct LeetToken {
     /// Where it ends once trailing `!` are dropped.
     end: usize,
-    /// At least one letter and one leet symbol, and not a name or a quantity ("h3ll0",
-    /// "1gn0r3", "4r3" — but not "2024", "$5", "sha256" or "10km").
+    /// At least one letter and one leet symbol, and not a name, a quantity or an e-mail
+    /// address's `name@host` ("h3ll0", "1gn0r3", "4r3" — but not "2024", "$5", "sha256",
+    /// "10km" or "support1@example" before ".com").
     mixed: bool,
     /// Only leet symbols ("41" for "AI", "4" for "a"): leetspeak only beside a mixed token.
     symbols_only: bool,
