@@ -425,9 +425,9 @@ const LEET: u8 = 4;
 /// vertical tab).
 const SPACE: u8 = 8;
 const SPLIT_SEP: u8 = 16;
-/// Can be part of a base64 run ([`BASE64_RE`]).
+/// Can be part of a base64 run (`[A-Za-z0-9+/_-]`).
 const BASE64_BYTE: u8 = 32;
-/// Can be part of a hex run ([`HEX_RE`]).
+/// Can be part of a hex run ([`HEX_RE`]: digits, the two prefixes and the separators).
 const HEX_BYTE: u8 = 64;
 
 /// The class of every byte, so that the ASCII path can tell in one cheap pass each whether a
@@ -1081,9 +1081,6 @@ struct DecodeBudget {
     limited: bool,
 }
 
-static BASE64_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").expect("static base64 regex compiles")
-});
 static HEX_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :,]?){8,}").expect("static hex regex compiles")
 });
@@ -1105,30 +1102,31 @@ fn decode_segments(
         return;
     }
     let span_of = |s: usize, e: usize| outer.unwrap_or(Span::new(s, e));
-    // One cheap byte scan first: most texts have no run long enough to be base64 or hex and no
-    // three percent signs, and then the regexes need not run at all.
+    // Every byte of a base64 or hex match is of its class, so each match lies inside one run of
+    // such bytes at least as long as the shortest match: one cheap pass finds those runs (most
+    // texts have none), and only they are searched. A phone number followed by a comma is a
+    // hex-class run; searching just it instead of the whole 10 KB page around it is the point.
     let bytes = text.as_bytes();
-    let base64_possible = has_run_of_16(bytes, BASE64_BYTE);
-    let hex_possible = has_run_of_16(bytes, HEX_BYTE);
+    let runs = encoded_runs(bytes);
+    for (a, e) in base64_segments(bytes, runs.base64) {
+        if let Some(d) = decode_base64(&text[a..e]) {
+            push_decoded(&d, span_of(a, e), limits, depth, budget, out);
+        }
+    }
+    for (a, b) in runs.hex {
+        for m in HEX_RE.find_iter(&text[a..b]) {
+            if let Some(d) = decode_hex(m.as_str()) {
+                let (s, e) = (a + m.start(), a + m.end());
+                push_decoded(&d, span_of(s, e), limits, depth, budget, out);
+            }
+        }
+    }
     // `%XX` escapes, not percentages (`12%`).
     let hex = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_hexdigit);
     let escapes = memchr::memchr_iter(b'%', bytes)
         .filter(|&i| hex(i + 1) && hex(i + 2))
         .count();
-    let percent_possible = escapes >= 3;
-    let base64 = base64_possible.then(|| BASE64_RE.find_iter(text));
-    for m in base64.into_iter().flatten() {
-        if let Some(d) = decode_base64(m.as_str()) {
-            push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
-        }
-    }
-    let hex = hex_possible.then(|| HEX_RE.find_iter(text));
-    for m in hex.into_iter().flatten() {
-        if let Some(d) = decode_hex(m.as_str()) {
-            push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
-        }
-    }
-    let percent = percent_possible.then(|| URLENC_RE.find_iter(text));
+    let percent = (escapes >= 3).then(|| URLENC_RE.find_iter(text));
     for m in percent.into_iter().flatten() {
         if let Some(d) = decode_percent(m.as_str()) {
             push_decoded(&d, span_of(m.start(), m.end()), limits, depth, budget, out);
@@ -1136,44 +1134,124 @@ fn decode_segments(
     }
 }
 
-/// Whether `bytes` holds 16 bytes in a row of class `class` (a base64 or hex run long enough
-/// to decode). Sixty-four bytes at a time: a bit mask of the block's bytes of that class,
-/// shifted and and-ed into "the next 16 are all of the class", plus the run carried over from
-/// the block before; no branch per byte.
-fn has_run_of_16(bytes: &[u8], class: u8) -> bool {
-    const MIN: u32 = 16;
-    let mut carry = 0u32;
-    for block in bytes.chunks(64) {
-        let mut mask = 0u64;
-        for (k, &b) in block.iter().enumerate() {
-            mask |= u64::from(byte_class(b) & class != 0) << k;
+/// Where base64 segments are: each of the `runs` of base64 bytes, with up to two `=` of
+/// padding after it (what `[A-Za-z0-9+/_-]{16,}={0,2}` finds).
+fn base64_segments(
+    bytes: &[u8],
+    runs: Vec<(usize, usize)>,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    runs.into_iter().map(|(a, b)| {
+        (
+            a,
+            b + bytes[b..]
+                .iter()
+                .take(2)
+                .take_while(|&&c| c == b'=')
+                .count(),
+        )
+    })
+}
+
+/// The shortest base64 or hex segment decoded: 16 bytes (12 bytes of base64 payload, or 8 bytes
+/// of hex).
+const MIN_ENCODED: usize = 16;
+
+/// The maximal runs at least [`MIN_ENCODED`] long of base64 bytes and of hex bytes, each as
+/// byte ranges in order.
+struct EncodedRuns {
+    base64: Vec<(usize, usize)>,
+    hex: Vec<(usize, usize)>,
+}
+
+/// The [`EncodedRuns`] of `bytes`. Sixty-four bytes at a time, both classes in one pass: a bit
+/// mask per class of the block's bytes of that class (see [`Runs::block`]).
+fn encoded_runs(bytes: &[u8]) -> EncodedRuns {
+    let (mut base64, mut hex) = (Runs::default(), Runs::default());
+    for (i, block) in bytes.chunks(64).enumerate() {
+        let (mut b64_mask, mut hex_mask) = (0u64, 0u64);
+        // Eight classes to a word, whose class bits are gathered eight at a time.
+        for (j, eight) in block.chunks(8).enumerate() {
+            let word = eight
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (k, &b)| w | u64::from(byte_class(b)) << (8 * k));
+            b64_mask |= low_bits(word >> BASE64_BYTE.trailing_zeros()) << (8 * j);
+            hex_mask |= low_bits(word >> HEX_BYTE.trailing_zeros()) << (8 * j);
         }
-        let full = if block.len() == 64 {
-            u64::MAX
-        } else {
-            (1u64 << block.len()) - 1
-        };
-        // A run from the block before, continued by this block's first bytes.
-        let leading = (!mask & full).trailing_zeros().min(block.len() as u32);
-        if carry + leading >= MIN {
-            return true;
-        }
-        // Bit i of `m`: bytes i .. i + 16 are all of the class (within the block).
-        let mut m = mask;
-        m &= m >> 1;
-        m &= m >> 2;
-        m &= m >> 4;
-        m &= m >> 8;
-        if m != 0 {
-            return true;
-        }
-        carry = if mask == full {
-            carry + block.len() as u32
-        } else {
-            (mask << (64 - block.len() as u32)).leading_ones()
-        };
+        base64.block(i * 64, block.len(), b64_mask);
+        hex.block(i * 64, block.len(), hex_mask);
     }
-    false
+    EncodedRuns {
+        base64: base64.finish(bytes.len()),
+        hex: hex.finish(bytes.len()),
+    }
+}
+
+/// The low bit of each byte of `word`, gathered: byte `k`'s at bit `k`. (The multiplier moves
+/// byte `k`'s bit to bit 56 + k, and no two of its partial products meet, so nothing carries.)
+fn low_bits(word: u64) -> u64 {
+    (word & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Maximal runs of one byte class, fed block by block.
+#[derive(Default)]
+struct Runs {
+    /// Where the run reaching the end of the last block started.
+    open: Option<usize>,
+    found: Vec<(usize, usize)>,
+}
+
+impl Runs {
+    /// The block of `len` bytes at `base` whose bytes of the class are the bits of `mask`. A
+    /// block with no 16 in a row only ends the run carried in and passes its last run on;
+    /// otherwise the mask's changes (it xor itself shifted by one, with the carried run) are
+    /// where runs start and end. No branch per byte, nor per word of prose.
+    fn block(&mut self, base: usize, len: usize, mask: u64) {
+        // Bit k of `long`: bytes k .. k + 16 of the block are all of the class.
+        let mut long = mask;
+        long &= long >> 1;
+        long &= long >> 2;
+        long &= long >> 4;
+        long &= long >> 8;
+        if long == 0 {
+            // Only a run carried in can end here long enough, and only the block's last run can
+            // go on into the next one.
+            let lead = (!mask).trailing_zeros() as usize;
+            if lead >= len {
+                self.open.get_or_insert(base);
+                return;
+            }
+            if let Some(s) = self.open.take() {
+                self.close(s, base + lead);
+            }
+            let tail = (mask << (64 - len)).leading_ones() as usize;
+            self.open = (tail > 0).then_some(base + len - tail);
+            return;
+        }
+        // Past a short last block the mask is zero, so a run open there ends at the text's end.
+        let mut edges = mask ^ ((mask << 1) | u64::from(self.open.is_some()));
+        while edges != 0 {
+            let at = base + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            match self.open.take() {
+                None => self.open = Some(at),
+                Some(s) => self.close(s, at),
+            }
+        }
+    }
+
+    fn close(&mut self, start: usize, end: usize) {
+        if end - start >= MIN_ENCODED {
+            self.found.push((start, end));
+        }
+    }
+
+    fn finish(mut self, len: usize) -> Vec<(usize, usize)> {
+        if let Some(s) = self.open.take() {
+            self.close(s, len);
+        }
+        self.found
+    }
 }
 
 fn push_decoded(
@@ -1492,20 +1570,52 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The block-wise run check says what counting byte by byte says, runs across block
-        /// edges and at the ends included.
+        /// The block-wise runs are the maximal runs counting byte by byte finds, runs across
+        /// block edges and at the ends included.
         #[test]
-        fn run_check_equals_counting(text in "([a-z0-9+/]{1,20}|[ .!]{1,2}){0,40}", pad in 0usize..64) {
+        fn runs_equal_counting(text in "([a-z0-9+/]{1,20}|[ .!]{1,2}){0,40}", pad in 0usize..64) {
             let text = format!("{}{text}", ".".repeat(pad));
-            for class in [BASE64_BYTE, HEX_BYTE] {
-                let mut run = 0;
-                let mut longest = 0;
-                for b in text.bytes() {
-                    run = if byte_class(b) & class != 0 { run + 1 } else { 0 };
-                    longest = longest.max(run);
+            let runs = encoded_runs(text.as_bytes());
+            for (class, runs) in [(BASE64_BYTE, runs.base64), (HEX_BYTE, runs.hex)] {
+                let mut expected = Vec::new();
+                let mut start = None;
+                for (i, b) in text.bytes().chain([b'.']).enumerate() {
+                    match (byte_class(b) & class != 0, start) {
+                        (true, None) => start = Some(i),
+                        (false, Some(s)) => {
+                            if i - s >= MIN_ENCODED {
+                                expected.push((s, i));
+                            }
+                            start = None;
+                        }
+                        _ => {}
+                    }
                 }
-                proptest::prop_assert_eq!(has_run_of_16(text.as_bytes(), class), longest >= 16);
+                proptest::prop_assert_eq!(runs, expected);
             }
+        }
+
+        /// Searching only the runs finds exactly the segments the decoders' regexes find in
+        /// the whole text: base64 (the run and its padding) and hex.
+        #[test]
+        fn runs_hold_every_encoded_segment(
+            text in r"([A-Za-z0-9+/_=-]{1,24}|(0x|\\x)?[0-9a-f]{2}[ :,]?|[ .é]{1,2}){0,30}",
+        ) {
+            let base64_re = Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").expect("regex compiles");
+            let whole: Vec<(usize, usize)> =
+                base64_re.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let bytes = text.as_bytes();
+            let runs = encoded_runs(bytes);
+            proptest::prop_assert_eq!(base64_segments(bytes, runs.base64).collect::<Vec<_>>(), whole);
+            let whole: Vec<(usize, usize)> =
+                HEX_RE.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let hex: Vec<(usize, usize)> = runs.hex
+                .into_iter()
+                .flat_map(|(a, b)| {
+                    HEX_RE.find_iter(&text[a..b]).map(move |m| (a + m.start(), a + m.end()))
+                })
+                .collect();
+            proptest::prop_assert_eq!(hex, whole);
         }
     }
 
