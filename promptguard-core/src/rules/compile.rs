@@ -812,32 +812,40 @@ impl RuleSet {
     }
 
     /// Drops the hits of [`CompiledRule::fallback`] rules (among `out[from..]`) that overlap a
-    /// hit of a specific rule of the same detector: that rule names the finding.
+    /// hit of a specific rule of the same detector: that rule names the finding. The specific
+    /// hits are sorted once by detector and start, each carrying the furthest end so far, so
+    /// that a fallback hit is looked up, not compared with every hit (a long text can hold tens
+    /// of thousands).
     fn drop_covered_fallbacks(&self, out: &mut Vec<Hit>, from: usize) {
         let rules = &self.rules;
-        let found = &out[from..];
-        if !found.iter().any(|h| rules[h.rule].fallback) {
+        if !out[from..].iter().any(|h| rules[h.rule].fallback) {
             return;
         }
-        let covered: Vec<bool> = found
+        let mut specific: Vec<(&str, usize, usize)> = out[from..]
             .iter()
-            .map(|h| {
-                let rule = &rules[h.rule];
-                rule.fallback
-                    && found.iter().any(|o| {
-                        let other = &rules[o.rule];
-                        !other.fallback
-                            && other.detector == rule.detector
-                            && o.span.overlaps(&h.span)
-                    })
-            })
+            .filter(|h| !rules[h.rule].fallback)
+            .map(|h| (rules[h.rule].detector, h.span.start, h.span.end))
             .collect();
-        let mut i = 0;
-        out.retain(|_| {
-            let keep = i < from || !covered[i - from];
-            i += 1;
-            keep
-        });
+        specific.sort_unstable();
+        for i in 1..specific.len() {
+            if specific[i].0 == specific[i - 1].0 {
+                specific[i].2 = specific[i].2.max(specific[i - 1].2);
+            }
+        }
+        // A span overlaps a specific one iff one starting before its end reaches past its start.
+        let covered = |h: &Hit| {
+            let detector = rules[h.rule].detector;
+            let before = specific.partition_point(|&(d, s, _)| (d, s) < (detector, h.span.end));
+            before > 0
+                && specific[before - 1].0 == detector
+                && specific[before - 1].2 > h.span.start
+        };
+        let found = out.split_off(from);
+        out.extend(
+            found
+                .into_iter()
+                .filter(|h| !(rules[h.rule].fallback && covered(h))),
+        );
     }
 
     /// [`RuleSet::find`], with `narrow = false` running every regex over the whole of a long
@@ -1459,6 +1467,63 @@ mod tests {
     /// near context words) find exactly what whole-text searches find: every example of every
     /// rule and every line of the shared test corpus, packed into long texts with filler of
     /// many lengths between them, glued to words, and back to back so matches touch.
+    #[test]
+    fn fallback_hits_are_dropped_exactly_where_a_specific_hit_overlaps() {
+        let rules = super::super::embedded_rules().expect("packs parse");
+        let set = RuleSet::compile(&rules).expect("packs compile");
+        let of = |fallback: bool, detector: &str| -> Vec<usize> {
+            (0..set.rules.len())
+                .filter(|&r| set.rules[r].fallback == fallback && set.rules[r].detector == detector)
+                .take(3)
+                .collect()
+        };
+        let (fallbacks, secrets, pii) = (of(true, "secret"), of(false, "secret"), of(false, "pii"));
+        assert!(!fallbacks.is_empty() && !secrets.is_empty() && !pii.is_empty());
+        let pool: Vec<usize> = [fallbacks, secrets, pii].concat();
+        // A fixed pseudo-random sequence (xorshift): hit lists of every mix, spans that touch,
+        // nest, repeat and are empty.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..2000 {
+            let before = next(3);
+            let hits: Vec<Hit> = (0..before + next(12))
+                .map(|_| {
+                    let start = next(40);
+                    Hit {
+                        rule: pool[next(pool.len())],
+                        span: Span::new(start, start + next(8)),
+                    }
+                })
+                .collect();
+            // What the definition says, hit against hit.
+            let expected: Vec<(usize, Span)> = hits
+                .iter()
+                .enumerate()
+                .filter(|&(i, h)| {
+                    let rule = &set.rules[h.rule];
+                    i < before
+                        || !(rule.fallback
+                            && hits[before..].iter().any(|o| {
+                                let other = &set.rules[o.rule];
+                                !other.fallback
+                                    && other.detector == rule.detector
+                                    && o.span.overlaps(&h.span)
+                            }))
+                })
+                .map(|(_, h)| (h.rule, h.span))
+                .collect();
+            let mut out = hits;
+            set.drop_covered_fallbacks(&mut out, before);
+            let got: Vec<(usize, Span)> = out.iter().map(|h| (h.rule, h.span)).collect();
+            assert_eq!(got, expected);
+        }
+    }
+
     #[test]
     fn narrowed_searches_find_what_whole_text_searches_find() {
         use crate::normalize::{normalize, DecodeLimits};
