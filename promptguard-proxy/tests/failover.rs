@@ -137,3 +137,53 @@ async fn routing_by_model_prefix_strips_the_prefix() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "model_not_routable");
 }
+
+/// An upstream's redirect goes back to the client; the gateway does not follow it, which would
+/// resend the request (and key headers such as `x-api-key`, which an HTTP client keeps across
+/// hosts) to wherever the upstream points.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_redirects_are_passed_back_not_followed() {
+    let elsewhere = Mock::start(Mode::Normal).await;
+    let target = format!("{}/chat/completions", elsewhere.openai());
+    let redirecting = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, redirecting).await;
+    });
+    let gw = Gateway::start(
+        Some(&format!(
+            "providers:\n  openai:\n    base_url: http://{addr}/v1\n"
+        )),
+        &[],
+    );
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = no_follow
+        .post(gw.url("/v1/chat/completions"))
+        .header("authorization", "Bearer sk-client-key")
+        .header("x-api-key", "sk-client-key")
+        .json(&chat("gpt-4o-mini", "hi"))
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(resp.status(), 307);
+    assert_eq!(
+        header(resp.headers(), "location"),
+        format!("{}/chat/completions", elsewhere.openai())
+    );
+    assert_eq!(elsewhere.count(), 0, "the gateway followed the redirect");
+    server.abort();
+}

@@ -17,6 +17,15 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// Every endpoint, in declaration order (`e as usize` indexes it).
+    pub const ALL: [Endpoint; 5] = [
+        Endpoint::ChatCompletions,
+        Endpoint::Completions,
+        Endpoint::Embeddings,
+        Endpoint::Models,
+        Endpoint::Messages,
+    ];
+
     pub fn family(self) -> Family {
         match self {
             Endpoint::Messages => Family::Anthropic,

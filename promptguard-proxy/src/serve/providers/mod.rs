@@ -11,6 +11,12 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use super::config::{Config, ProviderConfig, ProviderKind};
 use super::extract::Endpoint;
 
+// Header names made once: a `&str` name is parsed again on every lookup and insert.
+const AUTHORIZATION: HeaderName = http::header::AUTHORIZATION;
+const API_KEY: HeaderName = HeaderName::from_static("api-key");
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const ANTHROPIC_VERSION: HeaderName = HeaderName::from_static("anthropic-version");
+
 /// One configured provider, ready to call.
 #[derive(Debug)]
 pub struct Provider {
@@ -27,6 +33,9 @@ pub struct Provider {
     pub deployments: BTreeMap<String, String>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub client: reqwest::Client,
+    /// The upstream URL of each endpoint, parsed once (`None` for Azure, whose URL names the
+    /// deployment of each request's model): parsing one per request was ~2% of the gateway's CPU.
+    urls: [Option<reqwest::Url>; Endpoint::ALL.len()],
 }
 
 impl Provider {
@@ -49,7 +58,12 @@ impl Provider {
             };
             headers.push((k, v));
         }
+        // A gateway hands redirects to its client rather than following them: following one
+        // would resend the request (and custom key headers such as `x-api-key` or `api-key`,
+        // which reqwest keeps across hosts) wherever the upstream points.
         let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .connect_timeout(Duration::from_millis(c.connect_timeout_ms))
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
@@ -58,10 +72,22 @@ impl Provider {
             .map_err(|e| {
                 anyhow::anyhow!("cannot build the HTTP client for provider `{name}`: {e}")
             })?;
+        let base_url = c.base_url.trim_end_matches('/').to_owned();
+        let mut urls = [const { None }; Endpoint::ALL.len()];
+        if c.kind != ProviderKind::Azure {
+            for e in Endpoint::ALL {
+                let url = format!("{base_url}{}", e.upstream_path());
+                urls[e as usize] = Some(reqwest::Url::parse(&url).map_err(|err| {
+                    anyhow::anyhow!(
+                        "key `providers.{name}.base_url`: `{url}` is not a valid URL: {err}"
+                    )
+                })?);
+            }
+        }
         Ok(Provider {
             name: name.to_owned(),
             kind: c.kind,
-            base_url: c.base_url.trim_end_matches('/').to_owned(),
+            base_url,
             api_key,
             models: c.models.clone(),
             fallbacks: c.fallbacks.clone(),
@@ -71,6 +97,7 @@ impl Provider {
             deployments: c.deployments.clone(),
             headers,
             client,
+            urls,
         })
     }
 
@@ -80,6 +107,19 @@ impl Provider {
             ProviderKind::Anthropic => endpoint == Endpoint::Messages,
             ProviderKind::Openai | ProviderKind::Azure => endpoint != Endpoint::Messages,
         }
+    }
+
+    /// The upstream URL to send `endpoint` and `model` to, parsed (the error names the URL).
+    pub fn request_url(
+        &self,
+        endpoint: Endpoint,
+        model: Option<&str>,
+    ) -> Result<reqwest::Url, String> {
+        if let Some(u) = &self.urls[endpoint as usize] {
+            return Ok(u.clone());
+        }
+        let url = self.url(endpoint, model);
+        reqwest::Url::parse(&url).map_err(|e| format!("`{url}` is not a valid URL: {e}"))
     }
 
     /// The full upstream URL for `endpoint` and `model`.
@@ -109,43 +149,35 @@ impl Provider {
         forward_authorization: bool,
         out: &mut HeaderMap,
     ) {
-        let set = |out: &mut HeaderMap, name: &'static str, value: String| {
-            if let Ok(v) = HeaderValue::from_str(&value) {
+        let set = |out: &mut HeaderMap, name: HeaderName, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
                 out.insert(name, v);
             }
         };
+        // The client's own key header, else its `Authorization` when it may be forwarded.
+        let pass = |out: &mut HeaderMap, own: Option<HeaderName>| {
+            if let Some(name) = own {
+                if let Some(v) = client.get(&name) {
+                    out.insert(name, v.clone());
+                    return;
+                }
+            }
+            if forward_authorization {
+                if let Some(v) = client.get(AUTHORIZATION) {
+                    out.insert(AUTHORIZATION, v.clone());
+                }
+            }
+        };
         match (self.kind, &self.api_key) {
-            (ProviderKind::Openai, Some(k)) => set(out, "authorization", format!("Bearer {k}")),
-            (ProviderKind::Azure, Some(k)) => set(out, "api-key", k.clone()),
-            (ProviderKind::Anthropic, Some(k)) => set(out, "x-api-key", k.clone()),
-            (ProviderKind::Openai, None) => {
-                if forward_authorization {
-                    if let Some(v) = client.get("authorization") {
-                        out.insert("authorization", v.clone());
-                    }
-                }
-            }
-            (ProviderKind::Azure, None) => {
-                if let Some(v) = client.get("api-key") {
-                    out.insert("api-key", v.clone());
-                } else if forward_authorization {
-                    if let Some(v) = client.get("authorization") {
-                        out.insert("authorization", v.clone());
-                    }
-                }
-            }
-            (ProviderKind::Anthropic, None) => {
-                if let Some(v) = client.get("x-api-key") {
-                    out.insert("x-api-key", v.clone());
-                } else if forward_authorization {
-                    if let Some(v) = client.get("authorization") {
-                        out.insert("authorization", v.clone());
-                    }
-                }
-            }
+            (ProviderKind::Openai, Some(k)) => set(out, AUTHORIZATION, &format!("Bearer {k}")),
+            (ProviderKind::Azure, Some(k)) => set(out, API_KEY, k),
+            (ProviderKind::Anthropic, Some(k)) => set(out, X_API_KEY, k),
+            (ProviderKind::Openai, None) => pass(out, None),
+            (ProviderKind::Azure, None) => pass(out, Some(API_KEY)),
+            (ProviderKind::Anthropic, None) => pass(out, Some(X_API_KEY)),
         }
-        if self.kind == ProviderKind::Anthropic && !out.contains_key("anthropic-version") {
-            out.insert("anthropic-version", HeaderValue::from_static("2023-06-01"));
+        if self.kind == ProviderKind::Anthropic && !out.contains_key(&ANTHROPIC_VERSION) {
+            out.insert(ANTHROPIC_VERSION, HeaderValue::from_static("2023-06-01"));
         }
         for (k, v) in &self.headers {
             out.insert(k.clone(), v.clone());
@@ -430,6 +462,78 @@ mod tests {
         let mut h = HeaderMap::new();
         az.auth_headers(&HeaderMap::new(), true, &mut h);
         assert_eq!(h.get("api-key").and_then(|v| v.to_str().ok()), Some("k1"));
+    }
+
+    #[test]
+    fn request_urls_are_the_urls_parsed() {
+        let p = providers("providers:\n  az:\n    kind: azure\n    base_url: https://r.openai.azure.com/\n    api_key: k1\n    deployments: {gpt-4o: prod-4o}\n");
+        for (name, model) in [
+            ("openai", Some("gpt-4o")),
+            ("anthropic", Some("claude-3-5-haiku")),
+            ("az", Some("gpt-4o")),
+            ("az", Some("my model")),
+            ("az", None),
+        ] {
+            let provider = &p.by_name[name];
+            for e in Endpoint::ALL {
+                let want = reqwest::Url::parse(&provider.url(e, model)).expect("valid URL");
+                assert_eq!(
+                    provider.request_url(e, model).expect("request URL"),
+                    want,
+                    "{name} {e:?} {model:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn client_keys_pass_through_by_provider_kind() {
+        let client: HeaderMap = [
+            ("authorization", "Bearer sk-client"),
+            ("x-api-key", "sk-ant-client"),
+            ("api-key", "az-client"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
+        .collect();
+        let p = providers("providers:\n  openai:\n    api_key_env: NONE\n  az:\n    kind: azure\n    base_url: https://r.openai.azure.com\n");
+        let sent = |name: &str, client: &HeaderMap, forward: bool| {
+            let mut h = HeaderMap::new();
+            p.by_name[name].auth_headers(client, forward, &mut h);
+            let mut v: Vec<String> = h
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sent("openai", &client, true),
+            ["authorization: Bearer sk-client"]
+        );
+        assert!(sent("openai", &client, false).is_empty());
+        assert_eq!(
+            sent("anthropic", &client, true),
+            ["anthropic-version: 2023-06-01", "x-api-key: sk-ant-client"]
+        );
+        assert_eq!(sent("az", &client, false), ["api-key: az-client"]);
+        let bearer_only: HeaderMap = client
+            .iter()
+            .filter(|(k, _)| *k == "authorization")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(
+            sent("az", &bearer_only, true),
+            ["authorization: Bearer sk-client"]
+        );
+        assert!(sent("az", &bearer_only, false).is_empty());
+        assert_eq!(
+            sent("anthropic", &bearer_only, true),
+            [
+                "anthropic-version: 2023-06-01",
+                "authorization: Bearer sk-client"
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use promptguard_core::{Action, Decision, Direction, Message, Role, ScanOptions};
 use serde_json::Value;
 
@@ -159,17 +159,18 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
     }
 }
 
-/// Headers passed from the client to the provider (besides auth).
-const PASS_HEADERS: &[&str] = &[
-    "accept",
-    "anthropic-version",
-    "anthropic-beta",
-    "openai-organization",
-    "openai-project",
-    "openai-beta",
-    "user-agent",
-    "x-stainless-lang",
-    "x-stainless-package-version",
+/// Headers passed from the client to the provider (besides auth), as names made once: a `&str`
+/// name is parsed again on every lookup and insert.
+const PASS_HEADERS: [HeaderName; 9] = [
+    http::header::ACCEPT,
+    HeaderName::from_static("anthropic-version"),
+    HeaderName::from_static("anthropic-beta"),
+    HeaderName::from_static("openai-organization"),
+    HeaderName::from_static("openai-project"),
+    HeaderName::from_static("openai-beta"),
+    http::header::USER_AGENT,
+    HeaderName::from_static("x-stainless-lang"),
+    HeaderName::from_static("x-stainless-package-version"),
 ];
 
 /// Upstream response headers not copied back.
@@ -405,9 +406,9 @@ async fn forward(
         let can_fail_over =
             |o: &Outcome| i + 1 < chain.len() && o.attempts < providers.max_attempts;
         let mut headers = HeaderMap::new();
-        for h in PASS_HEADERS {
-            if let Some(v) = parts.headers.get(*h) {
-                headers.insert(*h, v.clone());
+        for h in &PASS_HEADERS {
+            if let Some(v) = parts.headers.get(h) {
+                headers.insert(h.clone(), v.clone());
             }
         }
         if parts.method == Method::POST {
@@ -417,10 +418,19 @@ async fn forward(
             );
         }
         p.auth_headers(&parts.headers, caller.forward_authorization, &mut headers);
-        let url = p.url(endpoint, model.as_deref());
+        let url = match p.request_url(endpoint, model.as_deref()) {
+            Ok(u) => u,
+            Err(m) => {
+                state.metrics.upstream(name, "error");
+                last_err = Some(ApiError::bad_gateway(format!(
+                    "upstream provider `{name}`: {m}"
+                )));
+                continue;
+            }
+        };
         let request = p
             .client
-            .request(parts.method.clone(), &url)
+            .request(parts.method.clone(), url)
             .headers(headers)
             .body(body.clone());
         let t0 = Instant::now();
