@@ -394,7 +394,7 @@ async fn forward(
     let providers = &state.providers;
     providers.note_request();
     let mut last_err: Option<ApiError> = None;
-    for (i, name) in chain.iter().enumerate() {
+    'providers: for (i, name) in chain.iter().enumerate() {
         let Some(p) = providers.by_name.get(name) else {
             continue;
         };
@@ -418,111 +418,115 @@ async fn forward(
             );
         }
         p.auth_headers(&parts.headers, caller.forward_authorization, &mut headers);
-        let url = match p.request_url(endpoint, model.as_deref()) {
-            Ok(u) => u,
-            Err(m) => {
-                state.metrics.upstream(name, "error");
-                last_err = Some(ApiError::bad_gateway(format!(
-                    "upstream provider `{name}`: {m}"
-                )));
-                continue;
-            }
-        };
-        let request = p
-            .client
-            .request(parts.method.clone(), url)
-            .headers(headers)
-            .body(body.clone());
-        let t0 = Instant::now();
-        let sent = tokio::time::timeout(p.timeout, request.send()).await;
-        let failure = match sent {
-            Err(_) => {
-                state.metrics.upstream(name, "timeout");
-                ApiError::gateway_timeout(format!(
-                    "provider `{name}` did not answer within {}s",
-                    p.timeout.as_secs_f64()
-                ))
-            }
-            Ok(Err(e)) => {
-                let (outcome, err) = if e.is_timeout() {
-                    (
-                        "timeout",
-                        ApiError::gateway_timeout(format!("provider `{name}` timed out: {e}")),
-                    )
-                } else if e.is_connect() {
-                    (
-                        "connect_error",
-                        ApiError::bad_gateway(format!(
-                            "upstream provider `{name}` ({}) is unreachable: {}",
-                            p.base_url,
-                            error_chain(&e)
-                        )),
-                    )
-                } else {
-                    (
-                        "error",
-                        ApiError::bad_gateway(format!(
-                            "upstream provider `{name}` ({}) failed: {}",
-                            p.base_url,
-                            error_chain(&e)
-                        )),
-                    )
-                };
-                state.metrics.upstream(name, outcome);
-                err
-            }
-            Ok(Ok(resp)) => {
-                let status = resp.status();
-                let retryable = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
-                if retryable && can_fail_over(o) {
-                    if providers.try_retry() {
-                        state.metrics.upstream(
-                            name,
-                            if status.is_server_error() {
-                                "status_5xx"
-                            } else {
-                                "status_429"
-                            },
-                        );
-                        tracing::warn!(event_id = %o.event_id, provider = %name, %status, "upstream error; trying the next provider");
-                        last_err = Some(ApiError::bad_gateway(format!(
-                            "provider `{name}` answered {status}"
-                        )));
-                        continue;
+        // Every failure of this attempt, the URL's included, goes through the same failover
+        // checks (attempts, retry budget) below.
+        let failure = 'attempt: {
+            let url = match p.request_url(endpoint, model.as_deref()) {
+                Ok(u) => u,
+                Err(m) => {
+                    state.metrics.upstream(name, "error");
+                    break 'attempt ApiError::bad_gateway(format!(
+                        "upstream provider `{name}`: {m}"
+                    ));
+                }
+            };
+            let request = p
+                .client
+                .request(parts.method.clone(), url)
+                .headers(headers)
+                .body(body.clone());
+            let t0 = Instant::now();
+            let sent = tokio::time::timeout(p.timeout, request.send()).await;
+            match sent {
+                Err(_) => {
+                    state.metrics.upstream(name, "timeout");
+                    ApiError::gateway_timeout(format!(
+                        "provider `{name}` did not answer within {}s",
+                        p.timeout.as_secs_f64()
+                    ))
+                }
+                Ok(Err(e)) => {
+                    let (outcome, err) = if e.is_timeout() {
+                        (
+                            "timeout",
+                            ApiError::gateway_timeout(format!("provider `{name}` timed out: {e}")),
+                        )
+                    } else if e.is_connect() {
+                        (
+                            "connect_error",
+                            ApiError::bad_gateway(format!(
+                                "upstream provider `{name}` ({}) is unreachable: {}",
+                                p.base_url,
+                                error_chain(&e)
+                            )),
+                        )
+                    } else {
+                        (
+                            "error",
+                            ApiError::bad_gateway(format!(
+                                "upstream provider `{name}` ({}) failed: {}",
+                                p.base_url,
+                                error_chain(&e)
+                            )),
+                        )
+                    };
+                    state.metrics.upstream(name, outcome);
+                    err
+                }
+                Ok(Ok(resp)) => {
+                    let status = resp.status();
+                    let retryable =
+                        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+                    if retryable && can_fail_over(o) {
+                        if providers.try_retry() {
+                            state.metrics.upstream(
+                                name,
+                                if status.is_server_error() {
+                                    "status_5xx"
+                                } else {
+                                    "status_429"
+                                },
+                            );
+                            tracing::warn!(event_id = %o.event_id, provider = %name, %status, "upstream error; trying the next provider");
+                            last_err = Some(ApiError::bad_gateway(format!(
+                                "provider `{name}` answered {status}"
+                            )));
+                            continue 'providers;
+                        }
+                        state
+                            .metrics
+                            .retry_budget_exhausted
+                            .fetch_add(1, Ordering::Relaxed);
                     }
+                    state.metrics.upstream(
+                        name,
+                        if status.is_server_error() {
+                            "status_5xx"
+                        } else if status == StatusCode::TOO_MANY_REQUESTS {
+                            "status_429"
+                        } else {
+                            "ok"
+                        },
+                    );
+                    o.upstream_ms = t0.elapsed().as_secs_f64() * 1000.0;
                     state
                         .metrics
-                        .retry_budget_exhausted
-                        .fetch_add(1, Ordering::Relaxed);
+                        .upstream_seconds
+                        .observe(o.upstream_ms / 1000.0);
+                    o.provider = Some(name.clone());
+                    return respond(
+                        state,
+                        endpoint,
+                        p,
+                        resp,
+                        wants_stream,
+                        system_prompt,
+                        project,
+                        o,
+                        t0,
+                    )
+                    .await;
                 }
-                state.metrics.upstream(
-                    name,
-                    if status.is_server_error() {
-                        "status_5xx"
-                    } else if status == StatusCode::TOO_MANY_REQUESTS {
-                        "status_429"
-                    } else {
-                        "ok"
-                    },
-                );
-                o.upstream_ms = t0.elapsed().as_secs_f64() * 1000.0;
-                state
-                    .metrics
-                    .upstream_seconds
-                    .observe(o.upstream_ms / 1000.0);
-                o.provider = Some(name.clone());
-                return respond(
-                    state,
-                    endpoint,
-                    p,
-                    resp,
-                    wants_stream,
-                    system_prompt,
-                    project,
-                    o,
-                    t0,
-                )
-                .await;
             }
         };
         tracing::warn!(event_id = %o.event_id, provider = %name, "{}", failure.message);
