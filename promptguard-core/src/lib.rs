@@ -85,7 +85,8 @@ mod rules;
 mod validators;
 pub mod vault;
 
-/// The shared test corpus (`testdata/*.jsonl`), for unit tests that run every case.
+/// Test support shared by the unit tests: the shared corpus (`testdata/*.jsonl`), run case by
+/// case, and a deterministic pseudo-random sequence.
 #[cfg(test)]
 pub(crate) mod testdata {
     /// The `input` of every case of every corpus file.
@@ -104,6 +105,17 @@ pub(crate) mod testdata {
             }
         }
         texts
+    }
+
+    /// A fixed pseudo-random sequence (xorshift64) from `seed`: each call gives a number below
+    /// its argument. Deterministic, so a failing case can be reproduced from the test alone.
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        }
     }
 }
 

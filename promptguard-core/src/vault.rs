@@ -694,13 +694,7 @@ mod tests {
     #[test]
     fn property_redact_then_restore_is_identity() {
         // Deterministic pseudo-random texts with findings at random places.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::testdata::xorshift(0x2545_f491_4f6c_dd1d);
         let words = [
             "hello",
             "[EMAIL_1]",

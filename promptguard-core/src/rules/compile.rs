@@ -1482,13 +1482,7 @@ mod tests {
         let pool: Vec<usize> = [fallbacks, secrets, pii].concat();
         // A fixed pseudo-random sequence (xorshift): hit lists of every mix, spans that touch,
         // nest, repeat and are empty.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testdata::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2000 {
             let before = next(3);
             let hits: Vec<Hit> = (0..before + next(12))
