@@ -154,13 +154,7 @@ async fn upstream_redirects_are_passed_back_not_followed() {
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, redirecting).await;
-    });
+    let (addr, server) = serve(redirecting).await;
     let gw = Gateway::start(
         Some(&format!(
             "providers:\n  openai:\n    base_url: http://{addr}/v1\n"
