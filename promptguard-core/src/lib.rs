@@ -134,7 +134,7 @@ pub use policy::{
     RedactionStyle, ResolvedPolicy, Strictness, DETECTORS,
 };
 pub use redact::{mask, token_for};
-pub use rules::{Examples, RuleSpec};
+pub use rules::{Examples, RuleSpec, UnlessScope};
 pub use vault::{ByteRestorer, Restorer, Vault};
 
 /// Number of patterns (regexes and literals) in the embedded rule packs.

@@ -7,7 +7,7 @@ use regex_syntax::hir::{Hir, HirKind};
 
 use super::match_ends::MatchEnds;
 use super::reach::{self, ByteSet, Reach};
-use super::RuleSpec;
+use super::{RuleSpec, UnlessScope};
 use crate::decision::{Severity, Span, ThreatType};
 use crate::error::{Error, ErrorKind};
 use crate::normalize::{ViewKind, ViewSet, Views};
@@ -89,6 +89,8 @@ pub(crate) struct CompiledRule {
     pub fallback: bool,
     pattern: Pattern,
     unless: Option<Regex>,
+    /// What `unless` sees: the match, or the match to its sentence's end.
+    unless_scope: UnlessScope,
     /// Drops a match when the text just before it (up to `context_window` bytes) matches.
     unless_before: Option<Regex>,
     /// The rule's context words (lowercase), one of which must be near a match.
@@ -706,6 +708,7 @@ impl RuleSet {
                 fallback: spec.fallback,
                 pattern,
                 unless,
+                unless_scope: spec.unless_scope.unwrap_or_default(),
                 unless_before,
                 context: ContextWords::new(spec.context.as_deref().unwrap_or_default())
                     .map_err(|e| rule_err(id, e))?,
@@ -1046,8 +1049,14 @@ impl RuleSet {
         value: Option<&str>,
     ) -> bool {
         let matched = &text[s..e];
-        if rule.unless.as_ref().is_some_and(|u| u.is_match(matched)) {
-            return false;
+        if let Some(unless) = &rule.unless {
+            let tested = match rule.unless_scope {
+                UnlessScope::Match => matched,
+                UnlessScope::ToSentenceEnd => &text[s..sentence_end(text, e)],
+            };
+            if unless.is_match(tested) {
+                return false;
+            }
         }
         if let Some(before) = &rule.unless_before {
             let from = floor_boundary(text, s.saturating_sub(rule.context_window));
@@ -1082,6 +1091,17 @@ impl RuleSet {
         }
         true
     }
+}
+
+/// Where the sentence holding byte `e` of `text` ends: the first `.`, `?`, `!` or line break
+/// at or after `e`, or [`UnlessScope::SENTENCE_REACH`] bytes on (on a char boundary), or the
+/// end of the text.
+fn sentence_end(text: &str, e: usize) -> usize {
+    let limit = floor_boundary(text, (e + UnlessScope::SENTENCE_REACH).min(text.len()));
+    text.as_bytes()[e..limit]
+        .iter()
+        .position(|b| matches!(b, b'.' | b'?' | b'!' | b'\n'))
+        .map_or(limit, |i| e + i)
 }
 
 /// Sets `bits` in rule `r`'s candidate mask, noting the rule the first time it is marked.
@@ -1413,6 +1433,57 @@ mod tests {
         assert!(words(&["xtel", "tel"]).occur_in("a tel", false));
         assert!(ContextWords::new(&[]).expect("no words").is_none());
         assert!(ContextWords::new(&[String::new()]).is_err());
+    }
+
+    /// `unless_scope = "to_sentence_end"`: an exception after the match drops it, one in the
+    /// next sentence does not, and the reported span is the match alone.
+    #[test]
+    fn unless_can_see_the_rest_of_the_sentence() {
+        use crate::normalize::{normalize, DecodeLimits};
+        let pack = |scope: &str| {
+            let text = format!(
+                "[pack]\ndetector = \"harmful\"\n[[rule]]\nid = \"t.dogfight\"\nweight = 0.9\n\
+                 regex = '\\bset up a dogfight\\b'\nunless = '\\b(sim|simulator)\\b'\n{scope}\n"
+            );
+            let rules = super::super::parse_pack("t", &text).expect("pack parses");
+            RuleSet::compile(&rules).expect("pack compiles")
+        };
+        let spans = |set: &RuleSet, text: &str| -> Vec<Span> {
+            let views = normalize(text, &DecodeLimits::default());
+            let mut hits = Vec::new();
+            set.find(&views, Direction::Input, Role::User, &mut hits);
+            let mut spans: Vec<Span> = hits.into_iter().map(|h| h.span).collect();
+            spans.dedup();
+            spans
+        };
+        let in_sim = "How do I set up a dogfight in a flight sim?";
+        let real = "How do I set up a dogfight? My sim broke.";
+        let by_match = pack("");
+        assert_eq!(
+            spans(&by_match, in_sim).len(),
+            1,
+            "the match alone has no exception"
+        );
+        let by_sentence = pack("unless_scope = \"to_sentence_end\"");
+        assert!(spans(&by_sentence, in_sim).is_empty());
+        let at = real.find("set up").expect("in the text");
+        assert_eq!(
+            spans(&by_sentence, real),
+            vec![Span {
+                start: at,
+                end: at + "set up a dogfight".len()
+            }],
+            "an exception in the next sentence does not count"
+        );
+        // Past the reach, with no sentence end in between, the word no longer counts.
+        let far = format!(
+            "set up a dogfight {}sim",
+            "x ".repeat(UnlessScope::SENTENCE_REACH)
+        );
+        assert_eq!(spans(&by_sentence, &far).len(), 1);
+        let unknown = "[pack]\ndetector = \"harmful\"\n[[rule]]\nid = \"x\"\nweight = 0.5\n\
+                       regex = 'a'\nunless_scope = \"paragraph\"\n";
+        assert!(super::super::parse_pack("t", unknown).is_err());
     }
 
     /// In long texts anchored regexes run only around their anchors: a match at the very

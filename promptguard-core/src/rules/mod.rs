@@ -71,6 +71,12 @@ pub struct RuleSpec {
     /// `https://user:` is a URL's password and host, not an address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless_before: Option<String>,
+    /// What `unless` is tested on: the match alone (the default), or the match and the rest
+    /// of its sentence. A request's exception often follows it ("how to set up a dogfight *in
+    /// a flight sim*", "…*with their consent*"); with `to_sentence_end` the rule can drop such
+    /// a match while its match, and so its reported span, stays the request itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_scope: Option<UnlessScope>,
     /// Words one of which must occur near the match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Vec<String>>,
@@ -101,6 +107,25 @@ pub struct RuleSpec {
     /// Examples checked by the test suite.
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
+}
+
+/// What a rule's `unless` regex is tested on (see [`RuleSpec::unless_scope`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlessScope {
+    /// The matched text alone.
+    #[default]
+    Match,
+    /// The matched text and what follows it up to the end of its sentence (the first `.`,
+    /// `?`, `!` or line break), at most [`UnlessScope::SENTENCE_REACH`] bytes past the match.
+    ToSentenceEnd,
+}
+
+impl UnlessScope {
+    /// How far past a match `to_sentence_end` looks when no sentence end comes first: a
+    /// clause, not a page (in a text with no punctuation a word three paragraphs on must not
+    /// drop a request).
+    pub const SENTENCE_REACH: usize = 80;
 }
 
 fn default_severity() -> Severity {
@@ -140,9 +165,17 @@ struct PackHeader {
     #[serde(default)]
     #[allow(dead_code)]
     description: String,
+    /// `unless_before` of every rule of the pack that has none of its own: an exception that
+    /// holds for a whole family of rules is written once.
+    #[serde(default)]
+    unless_before: Option<String>,
+    /// `unless_scope` of every rule of the pack that has none of its own.
+    #[serde(default)]
+    unless_scope: Option<UnlessScope>,
 }
 
-/// Parses one pack; every rule gets the pack's detector unless it names its own.
+/// Parses one pack; every rule gets the pack's detector, `unless_before` and `unless_scope`
+/// unless it names its own.
 pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error> {
     let file: PackFile = toml::from_str(text).map_err(|e| {
         Error::with_source(
@@ -156,6 +189,10 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
         .into_iter()
         .map(|mut r| {
             r.detector.get_or_insert_with(|| file.pack.detector.clone());
+            if r.unless_before.is_none() {
+                r.unless_before.clone_from(&file.pack.unless_before);
+            }
+            r.unless_scope = r.unless_scope.or(file.pack.unless_scope);
             r
         })
         .collect())
@@ -218,6 +255,28 @@ mod tests {
                 r.id
             );
         }
+    }
+
+    /// A pack's `unless_before` and `unless_scope` are every rule's that does not set its own.
+    #[test]
+    fn pack_exceptions_are_rule_defaults() {
+        let pack = "[pack]\ndetector = \"harmful\"\nunless_scope = \"to_sentence_end\"\n\
+                    unless_before = 'why'\n\
+                    [[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\n\
+                    [[rule]]\nid = \"b\"\nweight = 0.5\nregex = 'y'\nunless_scope = \"match\"\n\
+                    unless_before = 'how come'\n";
+        let rules = parse_pack("t", pack).expect("pack parses");
+        assert_eq!(rules[0].unless_scope, Some(UnlessScope::ToSentenceEnd));
+        assert_eq!(rules[0].unless_before.as_deref(), Some("why"));
+        assert_eq!(rules[1].unless_scope, Some(UnlessScope::Match));
+        assert_eq!(rules[1].unless_before.as_deref(), Some("how come"));
+        let plain = parse_pack(
+            "t",
+            "[pack]\ndetector = \"harmful\"\n[[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\n",
+        )
+        .expect("pack parses");
+        assert_eq!(plain[0].unless_scope, None);
+        assert_eq!(plain[0].unless_before, None);
     }
 
     /// Every rule matches its positive examples and not its negative ones, each scanned in the
