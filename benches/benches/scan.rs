@@ -1,5 +1,6 @@
 //! Criterion benches of the rule tier: a short prompt, a 10 KB document, the same with only the
-//! PII and secret detectors on, engine build, and two threads sharing one engine. Throughput is
+//! PII and secret detectors on and with only the attack detectors on, engine build, and two
+//! threads sharing one engine. Throughput is
 //! reported in bytes/s.
 
 use std::hint::black_box;
@@ -18,12 +19,12 @@ fn rules_engine() -> promptguard_core::Engine {
         .expect("engine builds")
 }
 
-/// An engine with every detector but `pii` and `secret` turned off: what a redaction-only
-/// deployment runs (turned-off detectors' rules are not compiled, nor their views built).
-fn data_engine() -> promptguard_core::Engine {
+/// An engine with only the detectors in `on` turned on (turned-off detectors' rules are not
+/// compiled, nor their views built).
+fn engine_with(on: &[&str]) -> promptguard_core::Engine {
     let off: String = DETECTORS
         .iter()
-        .filter(|d| !matches!(**d, "pii" | "secret"))
+        .filter(|d| !on.contains(d))
         .map(|d| format!("  {d}: {{enabled: false}}\n"))
         .collect();
     let policy = Policy::from_yaml(&format!("detectors:\n{off}")).expect("policy parses");
@@ -32,6 +33,17 @@ fn data_engine() -> promptguard_core::Engine {
         .ml_mode(MlMode::Off)
         .build()
         .expect("engine builds")
+}
+
+/// The PII and secret detectors alone: what a redaction-only deployment runs.
+fn data_engine() -> promptguard_core::Engine {
+    engine_with(&["pii", "secret"])
+}
+
+/// The attack detectors alone (injection, jailbreak, exfiltration, tool injection): the rule
+/// tier of issue #3, whose speed targets are for these.
+fn attack_engine() -> promptguard_core::Engine {
+    engine_with(&["injection", "jailbreak", "exfiltration", "tool_injection"])
 }
 
 fn short(c: &mut Criterion) {
@@ -69,6 +81,25 @@ fn data(c: &mut Criterion) {
         ("document_10k", plain.as_str()),
         ("document_10k_with_contact", with_contact.as_str()),
         ("document_10k_with_pii", with_pii.as_str()),
+    ] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
+            b.iter(|| engine.scan(black_box(t)))
+        });
+    }
+    g.finish();
+}
+
+/// The attack detectors alone: a ~100-token prompt, benign and with an attack, and the 10 KB
+/// document.
+fn attacks(c: &mut Criterion) {
+    let engine = attack_engine();
+    let doc = document_10k();
+    let mut g = c.benchmark_group("attack_rules");
+    for (name, text) in [
+        ("short_prompt", SHORT_PROMPT),
+        ("short_attack", SHORT_ATTACK),
+        ("document_10k", doc.as_str()),
     ] {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(name), text, |b, t| {
@@ -124,5 +155,5 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, short, document, data, normalize, build, threads);
+criterion_group!(benches, short, document, data, attacks, normalize, build, threads);
 criterion_main!(benches);

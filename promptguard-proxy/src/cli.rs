@@ -78,6 +78,14 @@ pub struct EvalArgs {
     /// Print up to N misclassified rows per file to stderr.
     #[arg(long, default_value_t = 0)]
     pub show_errors: usize,
+    /// Direction of every row: input (prompts) or output (model responses). A row's own
+    /// `direction` (or `meta.direction`) wins.
+    #[arg(long, short = 'd', default_value = "input")]
+    pub direction: String,
+    /// Who wrote every row: user, system, assistant or tool (default: by direction). Indirect
+    /// injection sets are tool content (`--role tool`); a row's own `role` (or `meta.role`) wins.
+    #[arg(long)]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
