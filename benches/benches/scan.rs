@@ -1,7 +1,6 @@
 //! Criterion benches of the rule tier: a short prompt, a 10 KB document, the same with only the
 //! PII and secret detectors on and with only the attack detectors on, engine build, and two
-//! threads sharing one engine. Throughput is
-//! reported in bytes/s.
+//! threads sharing one engine. Throughput is reported in bytes/s.
 
 use std::hint::black_box;
 

@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use promptguard_core::{Action, Decision, Direction, Engine, Role, ScanOptions, ThreatType};
 use serde::Serialize;
 
-use super::build_engine;
+use super::{build_engine, row_option};
 use crate::cli::EvalArgs;
 
 /// What a label expects: `None` for benign, the accepted threat types for positives.
@@ -98,19 +98,13 @@ struct Row {
     role: Option<Role>,
 }
 
-/// A row's own `key` (top level, else `meta.key`), parsed; `Err` names a value that does not
-/// parse, so that the row is reported rather than scanned as something it is not.
+/// A row's own `key` (top level, else `meta.key`), parsed: see [`row_option`].
 fn row_field<T: std::str::FromStr>(v: &serde_json::Value, key: &str) -> Result<Option<T>, String> {
-    let raw = v
-        .get(key)
-        .or_else(|| v.get("meta").and_then(|m| m.get(key)));
-    let Some(raw) = raw.filter(|r| !r.is_null()) else {
-        return Ok(None);
-    };
-    match raw.as_str().map(str::parse) {
-        Some(Ok(t)) => Ok(Some(t)),
-        _ => Err(format!("`{key}` {raw} is not one this command knows")),
-    }
+    row_option(
+        v.get(key)
+            .or_else(|| v.get("meta").and_then(|m| m.get(key))),
+        key,
+    )
 }
 
 /// `meta.spans` of a row, converted from character to byte offsets; spans outside the text

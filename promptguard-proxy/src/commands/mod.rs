@@ -35,3 +35,19 @@ pub fn build_engine(args: &EngineArgs) -> Result<Engine> {
     }
     Ok(engine)
 }
+
+/// The `direction` or `role` (`key`) a JSONL row gives itself, read from `raw` (where the
+/// command looks for it): absent or null is `None`; a value that does not parse is the row's
+/// error, since scanning it as something else would answer a question it did not ask.
+pub fn row_option<T: std::str::FromStr>(
+    raw: Option<&serde_json::Value>,
+    key: &str,
+) -> std::result::Result<Option<T>, String> {
+    match raw {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(raw) => match raw.as_str().map(str::parse) {
+            Some(Ok(t)) => Ok(Some(t)),
+            _ => Err(format!("`{key}` {raw} is not one of the known values")),
+        },
+    }
+}

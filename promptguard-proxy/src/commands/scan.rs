@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use promptguard_core::{Direction, Engine, Role, ScanOptions};
 
-use super::build_engine;
+use super::{build_engine, row_option};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
@@ -43,25 +43,6 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A line's own `direction` or `role`: absent is `None`; a value that does not parse is the
-/// line's error (scanning it as something else would answer a question it did not ask).
-fn line_field<T: std::str::FromStr>(
-    v: &serde_json::Value,
-    key: &str,
-    n: usize,
-) -> std::result::Result<Option<T>, String> {
-    match v.get(key) {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(raw) => match raw.as_str().map(str::parse) {
-            Some(Ok(t)) => Ok(Some(t)),
-            _ => Err(format!(
-                "line {}: `{key}` {raw} is not one of the known values",
-                n + 1
-            )),
-        },
-    }
-}
-
 /// One compact Decision per input line, in order (a line may set its own `direction` and
 /// `role`); a bad line yields `{"error": ...}` on its line.
 pub fn scan_jsonl(
@@ -83,10 +64,13 @@ pub fn scan_jsonl(
             });
         let result = result.and_then(|(text, v)| {
             let mut opts = options.clone();
-            if let Some(d) = line_field::<Direction>(&v, "direction", n)? {
+            let at_line = |e: String| format!("line {}: {e}", n + 1);
+            if let Some(d) =
+                row_option::<Direction>(v.get("direction"), "direction").map_err(at_line)?
+            {
                 opts.direction = d;
             }
-            if let Some(r) = line_field::<Role>(&v, "role", n)? {
+            if let Some(r) = row_option::<Role>(v.get("role"), "role").map_err(at_line)? {
                 opts.role = Some(r);
             }
             Ok((text, opts))
