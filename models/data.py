@@ -134,8 +134,36 @@ def head_label(row, head):
     return None
 
 
+def write_split(rows, split, out_dir):
+    """Writes the rows of `split` as JSONL, one file per source file, for `promptguard eval` and
+    for peers run on the same texts. A text found in several files is written to each; BIPIA
+    rows say they are tool content (`meta.role`), which is how the engine meets them."""
+    os.makedirs(out_dir, exist_ok=True)
+    out = defaultdict(list)
+    for r in rows:
+        if r["split"] != split:
+            continue
+        for fname in sorted(r["files"]):
+            item = {"id": r["key"][:40], "text": r["text"], "label": r["label"], "source": fname}
+            if fname == "bipia_train":
+                item["meta"] = {"role": "tool"}
+            out[fname].append(item)
+    for fname, items in sorted(out.items()):
+        with open(os.path.join(out_dir, fname + ".jsonl"), "w", encoding="utf-8") as f:
+            for it in items:
+                f.write(json.dumps(it, ensure_ascii=False) + "\n")
+    return {f: len(v) for f, v in out.items()}
+
+
 if __name__ == "__main__":
+    import sys
+
     rows = load()
+    if len(sys.argv) == 4 and sys.argv[1] == "--write":
+        # python models/data.py --write val DIR
+        for fname, n in sorted(write_split(rows, sys.argv[2], sys.argv[3]).items()):
+            print(f"{fname}: {n}")
+        sys.exit(0)
     counts = defaultdict(int)
     for r in rows:
         counts[(r["split"], r["label"])] += 1
