@@ -18,7 +18,8 @@ models/encoder.onnx cached by embed.py. Outputs in models/:
     python models/embed.py --cache /tmp/pg-ml/win.npz
     python models/train.py --cache /tmp/pg-ml/win.npz [--val-dir /tmp/pg-ml/val]
 
---val-dir writes the val split as JSONL files (one per source file) for `promptguard eval`.
+--val-dir writes the val split as JSONL files (one per source file) for `promptguard eval`; the
+same as `python models/data.py --write val DIR`, which needs no training run.
 
 What is learnt from what (see README.md):
 
@@ -403,16 +404,7 @@ def main():
         f.write("\n".join(rel))
 
     if a.val_dir:
-        os.makedirs(a.val_dir, exist_ok=True)
-        out = defaultdict(list)
-        for r in rows:
-            if r["split"] == "val":
-                for fname in sorted(r["files"]):
-                    out[fname].append({"id": r["key"][:40], "text": r["text"], "label": r["label"], "source": fname})
-        for fname, items in out.items():
-            with open(os.path.join(a.val_dir, fname + ".jsonl"), "w") as f:
-                for it in items:
-                    f.write(json.dumps(it, ensure_ascii=False) + "\n")
+        data.write_split(rows, "val", a.val_dir)
 
 
 def hash_fold(key):
