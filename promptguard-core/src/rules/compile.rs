@@ -361,9 +361,7 @@ impl AnchorSet {
         let mut out: Vec<String> = Vec::new();
         for l in lits {
             let s = String::from_utf8_lossy(l).to_lowercase();
-            let t = anchor_core(&s);
-            // Three letters, or two non-ASCII characters (CJK words are often two).
-            if t.chars().count() < 3 && !(t.chars().count() == 2 && t.len() >= 4) {
+            if !selective_enough(&s) {
                 return None;
             }
             if !out.contains(&s) {
@@ -403,6 +401,33 @@ impl AnchorSet {
             (a, b) => a.or(b),
         }
     }
+}
+
+/// Whether an anchor (lowercase, with its [`BOUNDARY`] marks) is rare enough in ordinary text to
+/// gate a regex: three characters; or two that are non-ASCII (CJK words are often two), hold
+/// punctuation (`](`, `="`: rarer in prose than any pair of letters), or make a whole word
+/// (`ai`, `ps` between word boundaries, not inside "said" or "helps").
+fn selective_enough(anchor: &str) -> bool {
+    let core = anchor_core(anchor);
+    match core.chars().count() {
+        0 | 1 => false,
+        2 => {
+            core.len() >= 4
+                || core.chars().any(|c| c.is_ascii_punctuation())
+                || (anchor.starts_with(BOUNDARY) && anchor.ends_with(BOUNDARY))
+        }
+        _ => true,
+    }
+}
+
+/// Whether the literal automaton, which folds ASCII case only, finds `anchor` wherever a
+/// case-insensitive regex matches it: true unless it holds a non-ASCII letter with another
+/// case (Cyrillic, Greek). Caseless scripts (Devanagari, CJK, Arabic) read the same either way.
+fn found_case_insensitively(anchor: &str) -> bool {
+    anchor.chars().all(|c| {
+        c.is_ascii()
+            || (c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c)))
+    })
 }
 
 /// The commonest English words of three letters or more: as anchors they make a regex run over
@@ -662,7 +687,9 @@ impl RuleSet {
             };
             // The literal automaton folds ASCII case only: a case-insensitive regex on raw text
             // with non-ASCII anchors (Cyrillic capitals...) must not be gated by them.
-            let usable = |a: &Vec<String>| !(case_insensitive && a.iter().any(|s| !s.is_ascii()));
+            let usable = |a: &Vec<String>| {
+                !case_insensitive || a.iter().all(|s| found_case_insensitively(s))
+            };
             let anchors = anchors.filter(usable);
             let second = anchors
                 .as_ref()
@@ -1806,5 +1833,58 @@ weight = 0.8
         assert!(at_word_boundaries("say dan now", 4, 7));
         assert!(!at_word_boundaries("abundance", 2, 5));
         assert!(at_word_boundaries("<|im_start|>", 0, 12));
+    }
+
+    #[test]
+    fn short_anchors_only_where_selective() {
+        let b = BOUNDARY;
+        for yes in [
+            "abc".to_string(),
+            "](".into(),
+            "=\"".into(),
+            "日本".into(),
+            format!("{b}ai{b}"),
+            format!("{b}h:"),
+        ] {
+            assert!(selective_enough(&yes), "{yes:?}");
+        }
+        for no in [
+            "a".to_string(),
+            "ai".into(),
+            format!("{b}do"),
+            format!("{b}x{b}"),
+            " ".into(),
+        ] {
+            assert!(!selective_enough(&no), "{no:?}");
+        }
+        assert!(found_case_insensitively("system prompt"));
+        assert!(found_case_insensitively("सिस्टम प्रॉम्प्ट"));
+        assert!(found_case_insensitively("系统提示"));
+        assert!(!found_case_insensitively("системный"));
+    }
+
+    /// The attack detectors' regexes that can match ASCII text all have anchors: one without
+    /// would send every text through a whole-text automaton pass for it alone (~15 µs per
+    /// 10 KB view, as much as the other rules' candidates cost together).
+    #[test]
+    fn attack_rules_matching_ascii_are_anchored() {
+        let attack = ["injection", "jailbreak", "exfiltration", "tool_injection"];
+        let specs: Vec<RuleSpec> = crate::rules::embedded_rules()
+            .expect("packs parse")
+            .into_iter()
+            .filter(|r| r.detector.as_deref().is_some_and(|d| attack.contains(&d)))
+            .collect();
+        let set = RuleSet::compile(&specs).expect("packs compile");
+        let rules = &set.rules;
+        let unanchored: Vec<String> = set
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.unanchored_ascii
+                    .iter()
+                    .map(move |&r| format!("{} ({:?})", rules[r].id, g.kind))
+            })
+            .collect();
+        assert!(unanchored.is_empty(), "unanchored: {unanchored:?}");
     }
 }
