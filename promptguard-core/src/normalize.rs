@@ -367,7 +367,6 @@ fn folded_views_by_units(
 /// without a whitespace run (single spaces stay as they are) are copied whole, and the mapping
 /// records one [`Run`] per stretch.
 fn fold_ascii(lower: &[u8]) -> View {
-    let is_space = |b: u8| byte_class(b) & SPACE != 0;
     let n = lower.len();
     let mut text = Vec::with_capacity(n);
     let mut runs: Vec<Run> = Vec::new();
@@ -465,6 +464,12 @@ static BYTE_CLASS: [u8; 256] = {
 
 fn byte_class(b: u8) -> u8 {
     BYTE_CLASS[usize::from(b)]
+}
+
+/// Whether ASCII text's `Folded` view collapses byte `b` as whitespace (the rule compiler relies
+/// on exactly this to find raw-view patterns in the folded view).
+pub(crate) fn is_space(b: u8) -> bool {
+    byte_class(b) & SPACE != 0
 }
 
 /// The [`BYTE_CLASS`] of byte `i` of `v`, or 0 (a boundary) outside it.

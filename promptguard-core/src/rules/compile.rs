@@ -174,7 +174,7 @@ struct RawPattern {
 /// that can occur in ASCII text has two whitespace characters in a row (then the raw view
 /// keeps its own automaton). Non-ASCII patterns cannot occur in ASCII text and are left out.
 fn raw_patterns_in_folded(patterns: &[(String, AcTarget)]) -> Option<Vec<(String, RawPattern)>> {
-    let ws = |b: u8| byte_is_space(b);
+    let ws = crate::normalize::is_space;
     let mut out = Vec::new();
     for (p, target) in patterns.iter().filter(|(p, _)| p.is_ascii()) {
         let bytes = p.as_bytes();
@@ -204,12 +204,6 @@ fn raw_patterns_in_folded(patterns: &[(String, AcTarget)]) -> Option<Vec<(String
         ));
     }
     Some(out)
-}
-
-/// Whitespace as the folded view collapses it (`char::is_whitespace` on ASCII, which counts the
-/// vertical tab).
-fn byte_is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 
 /// A view group while rules are being compiled: its kind, automaton patterns, unanchored rules.
