@@ -26,6 +26,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::decision::Span;
 
+mod byte_masks;
+
+use byte_masks::{byte_class, ByteMasks, BASE64_BYTE, DIGIT, HEX_BYTE, LEET, LETTER, SPACE};
+
 /// Which transformation a view applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ViewKind {
@@ -261,9 +265,15 @@ pub(crate) fn normalize_views(text: &str, limits: &DecodeLimits, wanted: ViewSet
         || wanted.contains(ViewKind::Deobfuscated)
         || wanted.contains(ViewKind::Decoded)
         || (decode && !text.is_ascii());
+    // Most text is ASCII: its byte classes, once, answer what the passes ask of each byte.
+    let masks = (text.is_ascii() && (fold || decode)).then(|| ByteMasks::new(text.as_bytes()));
     let (folded_view, deob) = if fold {
-        let (folded, deob) =
-            folded_views(text, &mut flags, wanted.contains(ViewKind::Deobfuscated));
+        let (folded, deob) = folded_views(
+            text,
+            &mut flags,
+            wanted.contains(ViewKind::Deobfuscated),
+            masks.as_ref(),
+        );
         (Some(folded), deob)
     } else {
         (None, None)
@@ -291,13 +301,22 @@ pub(crate) fn normalize_views(text: &str, limits: &DecodeLimits, wanted: ViewSet
                 &mut decoded,
             );
         }
-        decode_segments(text, None, limits, 1, &mut budget, &mut decoded);
+        decode_segments(
+            text,
+            None,
+            limits,
+            1,
+            &mut budget,
+            &mut decoded,
+            masks.as_ref(),
+        );
     }
     if let Some(folded) = folded_view
         .as_ref()
         .filter(|_| wanted.contains(ViewKind::Decoded))
     {
-        if let Some(rot) = rot13_if_plausible(&folded.text) {
+        let ascii = masks.as_ref().map(|m| (text.as_bytes(), m));
+        if let Some(rot) = rot13_if_plausible(&folded.text, ascii) {
             // rot13 keeps every character's length: the folded view's mapping holds.
             decoded.push(View {
                 kind: ViewKind::Decoded,
@@ -317,15 +336,23 @@ pub(crate) fn normalize_views(text: &str, limits: &DecodeLimits, wanted: ViewSet
 }
 
 /// The `Folded` view and, if `deob` is asked for and it differs, the `Deobfuscated` one.
-fn folded_views(text: &str, flags: &mut NormalizeFlags, deob: bool) -> (View, Option<View>) {
-    if text.is_ascii() {
+/// `masks` are the byte classes of `text` if it is ASCII.
+fn folded_views(
+    text: &str,
+    flags: &mut NormalizeFlags,
+    deob: bool,
+    masks: Option<&ByteMasks>,
+) -> (View, Option<View>) {
+    if let Some(masks) = masks {
         // Most text: nothing to compose, strip or fold but case, so the views are built from
         // bytes, and the deobfuscation passes only look (on bytes too) unless they would change
         // something.
         let lower = text.as_bytes().to_ascii_lowercase();
-        let folded = fold_ascii(&lower);
+        let folded = fold_ascii(&lower, masks);
         let unchanged = !deob
-            || (!has_leetspeak(&lower) && !has_spaced_run(&lower) && !has_split_letters(&lower));
+            || (!has_leetspeak(&lower, masks)
+                && !masks.has_spaced_run()
+                && !masks.has_split_letters());
         if unchanged {
             return (folded, None);
         }
@@ -363,24 +390,20 @@ fn folded_views_by_units(
     (folded, deob)
 }
 
-/// The `Folded` view of lowercased ASCII text: [`collapse_whitespace`] on bytes. Stretches
-/// without a whitespace run (single spaces stay as they are) are copied whole, and the mapping
-/// records one [`Run`] per stretch.
-fn fold_ascii(lower: &[u8]) -> View {
+/// The `Folded` view of lowercased ASCII text (with byte classes `masks`): [`collapse_whitespace`]
+/// on bytes. Stretches without a whitespace run (single spaces stay as they are) are copied
+/// whole, and the mapping records one [`Run`] per stretch; where stretches end is read from the
+/// masks.
+fn fold_ascii(lower: &[u8], masks: &ByteMasks) -> View {
     let n = lower.len();
+    let breaks = masks.collapsed_whitespace();
     let mut text = Vec::with_capacity(n);
     let mut runs: Vec<Run> = Vec::new();
     let mut i = lower.iter().position(|&b| !is_space(b)).unwrap_or(n);
     while i < n {
         // A stretch that stays as it is: up to a whitespace byte other than a single space.
         let start = i;
-        while i < n {
-            let b = lower[i];
-            if is_space(b) && (b != b' ' || lower.get(i + 1).is_none_or(|&c| is_space(c))) {
-                break;
-            }
-            i += 1;
-        }
+        i = byte_masks::next_set(&breaks, i).unwrap_or(n);
         if i > start {
             runs.push(Run {
                 view: text.len() as u32,
@@ -416,122 +439,47 @@ fn fold_ascii(lower: &[u8]) -> View {
     }
 }
 
-/// [`BYTE_CLASS`] bits: what a byte is to the deobfuscation passes and to the decoders' pre-scan.
-const LETTER: u8 = 1;
-const DIGIT: u8 = 2;
-const LEET: u8 = 4;
-/// Whitespace to [`char::is_whitespace`] (which, unlike [`u8::is_ascii_whitespace`], counts the
-/// vertical tab).
-const SPACE: u8 = 8;
-const SPLIT_SEP: u8 = 16;
-/// Can be part of a base64 run (`[A-Za-z0-9+/_-]`).
-const BASE64_BYTE: u8 = 32;
-/// Can be part of a hex run ([`HEX_RE`]: digits, the two prefixes and the separators).
-const HEX_BYTE: u8 = 64;
-
-/// The class of every byte, so that the ASCII path can tell in one cheap pass each whether a
-/// deobfuscation pass would change anything, and the decoders whether a run is long enough.
-static BYTE_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphabetic() {
-            t[b] |= LETTER;
-        }
-        if c.is_ascii_digit() {
-            t[b] |= DIGIT;
-        }
-        if c.is_ascii() && leet(c as char).is_some() {
-            t[b] |= LEET;
-        }
-        if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
-            t[b] |= SPACE;
-        }
-        if c.is_ascii() && is_split_sep(c as char) {
-            t[b] |= SPLIT_SEP;
-        }
-        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-') {
-            t[b] |= BASE64_BYTE;
-        }
-        if c.is_ascii_hexdigit() || matches!(c, b'x' | b'\\' | b' ' | b':' | b',') {
-            t[b] |= HEX_BYTE;
-        }
-        b += 1;
-    }
-    t
-};
-
-fn byte_class(b: u8) -> u8 {
-    BYTE_CLASS[usize::from(b)]
-}
-
 /// Whether ASCII text's `Folded` view collapses byte `b` as whitespace (the rule compiler relies
 /// on exactly this to find raw-view patterns in the folded view).
 pub(crate) fn is_space(b: u8) -> bool {
     byte_class(b) & SPACE != 0
 }
 
-/// The [`BYTE_CLASS`] of byte `i` of `v`, or 0 (a boundary) outside it.
-fn class_at(v: &[u8], i: Option<usize>) -> u8 {
-    i.and_then(|i| v.get(i)).map_or(0, |&b| byte_class(b))
-}
-
-/// `fold_leet(v).is_some()` for ASCII text: tokens are read only if they hold both a letter
-/// and a leet symbol.
-fn has_leetspeak(v: &[u8]) -> bool {
-    let tok = LETTER | DIGIT | LEET;
-    let mut i = 0;
-    while i < v.len() {
-        let start = i;
-        let mut seen = 0;
-        while let Some(c) = v.get(i).map(|&b| byte_class(b) & tok) {
-            if c == 0 {
-                break;
+/// `fold_leet(v).is_some()` for ASCII text `v` with byte classes `masks`: only the tokens that
+/// hold a leet symbol and a letter are read (most prose has a handful of digits, and no token
+/// holds both).
+fn has_leetspeak(v: &[u8], masks: &ByteMasks) -> bool {
+    let is_tok = |i: usize| {
+        v.get(i)
+            .is_some_and(|&b| byte_class(b) & (LETTER | DIGIT | LEET) != 0)
+    };
+    // The tokens before `read` have been read.
+    let mut read = 0;
+    for i in 0..masks.blocks() {
+        let mut leet = masks.word(i, LEET);
+        while leet != 0 {
+            let at = 64 * i + leet.trailing_zeros() as usize;
+            leet &= leet - 1;
+            if at < read {
+                continue;
             }
-            seen |= c;
-            i += 1;
+            let mut start = at;
+            while start > 0 && is_tok(start - 1) {
+                start -= 1;
+            }
+            let mut end = at + 1;
+            while is_tok(end) {
+                end += 1;
+            }
+            read = end;
+            if v[start..end].iter().any(|&b| byte_class(b) & LETTER != 0)
+                && read_leet_token(v, start, end).is_some_and(|t| t.mixed)
+            {
+                return true;
+            }
         }
-        if seen & LETTER != 0
-            && seen & LEET != 0
-            && read_leet_token(v, start, i).is_some_and(|t| t.mixed)
-        {
-            return true;
-        }
-        i += 1;
     }
     false
-}
-
-/// `join_spaced_chars(v).is_some()` for ASCII text: three isolated characters in a row, one
-/// space apart (a shorter run is only joined beside such a one).
-fn has_spaced_run(v: &[u8]) -> bool {
-    let isolated = |k: usize| {
-        class_at(v, Some(k)) & SPACE == 0
-            && k < v.len()
-            && (k == 0 || class_at(v, Some(k - 1)) & SPACE != 0)
-            && (k + 1 >= v.len() || class_at(v, Some(k + 1)) & SPACE != 0)
-    };
-    (0..v.len().saturating_sub(4)).any(|k| {
-        v[k + 1] == b' ' && v[k + 3] == b' ' && isolated(k) && isolated(k + 2) && isolated(k + 4)
-    })
-}
-
-/// `join_split_letters(v).is_some()` for ASCII text: four single letters in a row, one
-/// separator apart.
-fn has_split_letters(v: &[u8]) -> bool {
-    let alnum = LETTER | DIGIT;
-    let single_letter = |k: usize| {
-        class_at(v, Some(k)) & LETTER != 0
-            && class_at(v, k.checked_sub(1)) & alnum == 0
-            && class_at(v, Some(k + 1)) & alnum == 0
-    };
-    (0..v.len().saturating_sub(6)).any(|k| {
-        class_at(v, Some(k + 1)) & SPLIT_SEP != 0
-            && class_at(v, Some(k + 3)) & SPLIT_SEP != 0
-            && class_at(v, Some(k + 5)) & SPLIT_SEP != 0
-            && (0..4).all(|m| single_letter(k + 2 * m))
-    })
 }
 
 /// A character as the leetspeak token reader sees it: a [`Unit`] with its original range, or a
@@ -1102,6 +1050,7 @@ fn decode_segments(
     depth: usize,
     budget: &mut DecodeBudget,
     out: &mut Vec<View>,
+    masks: Option<&ByteMasks>,
 ) {
     if depth > limits.max_depth {
         return;
@@ -1112,7 +1061,10 @@ fn decode_segments(
     // texts have none), and only they are searched. A phone number followed by a comma is a
     // hex-class run; searching just it instead of the whole 10 KB page around it is the point.
     let bytes = text.as_bytes();
-    let runs = encoded_runs(bytes);
+    let runs = match masks {
+        Some(m) => encoded_runs(m),
+        None => encoded_runs(&ByteMasks::new(bytes)),
+    };
     for (a, e) in base64_segments(bytes, runs.base64) {
         if let Some(d) = decode_base64(&text[a..e]) {
             push_decoded(&d, span_of(a, e), limits, depth, budget, out);
@@ -1168,34 +1120,20 @@ struct EncodedRuns {
     hex: Vec<(usize, usize)>,
 }
 
-/// The [`EncodedRuns`] of `bytes`. Sixty-four bytes at a time, both classes in one pass: a bit
-/// mask per class of the block's bytes of that class (see [`Runs::block`]).
-fn encoded_runs(bytes: &[u8]) -> EncodedRuns {
+/// The [`EncodedRuns`] of a text whose byte classes are `masks`, block by block (see
+/// [`Runs::block`]).
+fn encoded_runs(masks: &ByteMasks) -> EncodedRuns {
     let (mut base64, mut hex) = (Runs::default(), Runs::default());
-    for (i, block) in bytes.chunks(64).enumerate() {
-        let (mut b64_mask, mut hex_mask) = (0u64, 0u64);
-        // Eight classes to a word, whose class bits are gathered eight at a time.
-        for (j, eight) in block.chunks(8).enumerate() {
-            let word = eight
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (k, &b)| w | u64::from(byte_class(b)) << (8 * k));
-            b64_mask |= low_bits(word >> BASE64_BYTE.trailing_zeros()) << (8 * j);
-            hex_mask |= low_bits(word >> HEX_BYTE.trailing_zeros()) << (8 * j);
-        }
-        base64.block(i * 64, block.len(), b64_mask);
-        hex.block(i * 64, block.len(), hex_mask);
+    let len = masks.len();
+    for i in 0..masks.blocks() {
+        let block = (len - 64 * i).min(64);
+        base64.block(i * 64, block, masks.word(i, BASE64_BYTE));
+        hex.block(i * 64, block, masks.word(i, HEX_BYTE));
     }
     EncodedRuns {
-        base64: base64.finish(bytes.len()),
-        hex: hex.finish(bytes.len()),
+        base64: base64.finish(len),
+        hex: hex.finish(len),
     }
-}
-
-/// The low bit of each byte of `word`, gathered: byte `k`'s at bit `k`. (The multiplier moves
-/// byte `k`'s bit to bit 56 + k, and no two of its partial products meet, so nothing carries.)
-fn low_bits(word: u64) -> u64 {
-    (word & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// Maximal runs of one byte class, fed block by block.
@@ -1286,7 +1224,7 @@ fn push_decoded(
         text: folded.iter().map(|u| u.c).collect(),
         map: Mapping::Whole(span),
     });
-    decode_segments(decoded, Some(span), limits, depth + 1, budget, out);
+    decode_segments(decoded, Some(span), limits, depth + 1, budget, out, None);
 }
 
 /// Decoded bytes that read as text: valid UTF-8, mostly printable, with some letters.
@@ -1412,74 +1350,139 @@ const fn pack_word(w: &[u8]) -> u128 {
     key
 }
 
-/// [`COMMON_WORDS`], packed.
-static COMMON_KEYS: [u128; COMMON_WORDS.len()] = {
-    let mut t = [0u128; COMMON_WORDS.len()];
+/// What a word is to the rot13 test: [`COMMON_WORDS`] as it stands, once rotated, or both.
+const PLAIN: u8 = 1;
+const ROTATED: u8 = 2;
+
+/// Slots of [`COMMON_TABLE`]: twice as many as the words it holds, so that probes are short.
+const COMMON_SLOTS: usize = 128;
+
+/// Where a packed word's probe starts in [`COMMON_TABLE`] (a multiplicative hash).
+const fn common_slot(key: u128) -> usize {
+    ((((key >> 64) as u64) ^ (key as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize
+}
+
+const fn rot13_byte(b: u8) -> u8 {
+    match b {
+        b'a'..=b'm' | b'A'..=b'M' => b + 13,
+        b'n'..=b'z' | b'N'..=b'Z' => b - 13,
+        _ => b,
+    }
+}
+
+/// Every common word and every common word's rot13, packed, with their [`PLAIN`] /
+/// [`ROTATED`] bits, in an open-addressed table (an empty slot's key is 0, which no word
+/// packs to): one probe tells both things about a word, without rotating it (`w` rotated is
+/// common exactly when `w` is a common word's rot13).
+static COMMON_TABLE: [(u128, u8); COMMON_SLOTS] = {
+    let mut t = [(0u128, 0u8); COMMON_SLOTS];
     let mut i = 0;
-    while i < COMMON_WORDS.len() {
-        t[i] = pack_word(COMMON_WORDS[i]);
+    while i < 2 * COMMON_WORDS.len() {
+        let w = COMMON_WORDS[i / 2];
+        let (key, bit) = if i % 2 == 0 {
+            (pack_word(w), PLAIN)
+        } else {
+            let mut rotated = [0u8; COMMON_WORD_MAX];
+            let mut k = 0;
+            while k < w.len() {
+                rotated[k] = rot13_byte(w[k]);
+                k += 1;
+            }
+            let (word, _) = rotated.split_at(w.len());
+            (pack_word(word), ROTATED)
+        };
+        let mut s = common_slot(key);
+        while t[s].0 != 0 && t[s].0 != key {
+            s = (s + 1) % COMMON_SLOTS;
+        }
+        t[s] = (key, t[s].1 | bit);
         i += 1;
     }
     t
 };
 
-/// Bit `c` of `COMMON_FIRST[n]`: a common word of `n` letters starts with letter `c`. Most
-/// words fail this test, so the word list is rarely searched.
-static COMMON_FIRST: [u32; COMMON_WORD_MAX + 1] = {
-    let mut t = [0u32; COMMON_WORD_MAX + 1];
-    let mut i = 0;
-    while i < COMMON_WORDS.len() {
-        let w = COMMON_WORDS[i];
-        t[w.len()] |= 1 << (w[0] - b'a');
-        i += 1;
+/// The [`PLAIN`] / [`ROTATED`] bits of the lowercase ASCII word `w`.
+fn common_bits(w: &[u8]) -> u8 {
+    if w.is_empty() || w.len() > COMMON_WORD_MAX {
+        return 0;
     }
-    t
-};
+    common_bits_of_key(pack_word(w))
+}
 
-/// Whether the lowercase ASCII word `w` is one of [`COMMON_WORDS`].
-fn is_common_word(w: &[u8]) -> bool {
-    let Some(&first) = w.first() else {
-        return false;
-    };
-    w.len() <= COMMON_WORD_MAX
-        && first.is_ascii_lowercase()
-        && COMMON_FIRST[w.len()] & (1 << (first - b'a')) != 0
-        && COMMON_KEYS.contains(&pack_word(w))
+/// The [`PLAIN`] / [`ROTATED`] bits of the word packed as `key`.
+fn common_bits_of_key(key: u128) -> u8 {
+    let mut s = common_slot(key);
+    loop {
+        let (k, bits) = COMMON_TABLE[s];
+        if k == key {
+            return bits;
+        }
+        if k == 0 {
+            return 0;
+        }
+        s = (s + 1) % COMMON_SLOTS;
+    }
 }
 
 fn rot13_char(c: char) -> char {
-    match c {
-        'a'..='m' | 'A'..='M' => ((c as u8) + 13) as char,
-        'n'..='z' | 'N'..='Z' => ((c as u8) - 13) as char,
-        _ => c,
+    if c.is_ascii() {
+        char::from(rot13_byte(c as u8))
+    } else {
+        c
     }
+}
+
+/// Counts the lowercase word `w` into `hits`: (whether it is one of [`COMMON_WORDS`] as it
+/// stands, whether it is once rot13 is applied).
+fn count_common(w: &[u8], hits: &mut (usize, usize)) {
+    let bits = common_bits(w);
+    hits.0 += usize::from(bits & PLAIN);
+    hits.1 += usize::from(bits >> 1);
 }
 
 /// How many words of `text` are common English words as they stand, and how many once rot13
 /// is applied to them: counted word by word, without building the rotated text.
 fn common_word_hits(text: &str) -> (usize, usize) {
-    let mut buf = [0u8; COMMON_WORD_MAX];
-    let (mut plain, mut rotated) = (0, 0);
+    let mut hits = (0, 0);
     for w in text.as_bytes().split(|b| !b.is_ascii_alphabetic()) {
-        if w.is_empty() || w.len() > COMMON_WORD_MAX {
-            continue;
-        }
-        plain += usize::from(is_common_word(w));
-        // Only a word whose rotated first letter can start a common word is rotated.
-        let first = rot13_char(char::from(w[0])) as u8;
-        if first.is_ascii_lowercase() && COMMON_FIRST[w.len()] & (1 << (first - b'a')) != 0 {
-            let r = &mut buf[..w.len()];
-            for (d, &b) in r.iter_mut().zip(w) {
-                *d = rot13_char(char::from(b)) as u8;
-            }
-            rotated += usize::from(is_common_word(r));
-        }
+        count_common(w, &mut hits);
     }
-    (plain, rotated)
+    hits
+}
+
+/// [`common_word_hits`] of the folded view of the ASCII `text` whose byte classes are `masks`:
+/// that view's words are the text's runs of letters, lowercased.
+fn common_word_hits_ascii(text: &[u8], masks: &ByteMasks) -> (usize, usize) {
+    let mut hits = (0, 0);
+    masks.runs(LETTER, |s, e| {
+        let len = e - s;
+        if len > COMMON_WORD_MAX {
+            return;
+        }
+        // Packed from the sixteen bytes at `s` with those past the word masked off, and every
+        // letter lowercased by its 0x20 bit: no loop over the letters, whose count varies too
+        // much from word to word for a branch to guess.
+        let window: [u8; 16] = match text.get(s..s + 16) {
+            Some(w) => w.try_into().unwrap_or_default(),
+            None => {
+                let mut w = [0u8; 16];
+                w[..len].copy_from_slice(&text[s..e]);
+                w
+            }
+        };
+        let word = (1u128 << (8 * len)) - 1;
+        let key = (u128::from_le_bytes(window) | 0x2020_2020_2020_2020_2020_2020_2020_2020) & word;
+        let bits = common_bits_of_key(key);
+        hits.0 += usize::from(bits & PLAIN);
+        hits.1 += usize::from(bits >> 1);
+    });
+    hits
 }
 
 /// The rot13 of the folded text, when the text says it is rot13 or reads better decoded.
-fn rot13_if_plausible(folded: &str) -> Option<String> {
+/// `ascii`: the original text and its byte classes, when it is ASCII (its words are then
+/// counted from the classes).
+fn rot13_if_plausible(folded: &str, ascii: Option<(&[u8], &ByteMasks)>) -> Option<String> {
     if folded.len() < 8 {
         return None;
     }
@@ -1489,7 +1492,10 @@ fn rot13_if_plausible(folded: &str) -> Option<String> {
         rest.starts_with("13") || rest.starts_with("-13") || rest.starts_with(" 13")
     });
     let plausible = mentions || {
-        let (before, after) = common_word_hits(folded);
+        let (before, after) = match ascii {
+            Some((text, masks)) => common_word_hits_ascii(text, masks),
+            None => common_word_hits(folded),
+        };
         after >= 3 && after > before * 2
     };
     plausible.then(|| folded.chars().map(rot13_char).collect())
@@ -1515,12 +1521,40 @@ mod tests {
         /// symbols, digits and units, separators, spaced and split letters, whitespace runs.
         #[test]
         fn ascii_path_equals_unit_path(
-            text in "([a-zA-Z]{1,6}|[0-9]{1,3}|[ \t\n\x0b\r]{1,3}|[!|@$+.,_*/-]|1st|km|[a-z] [a-z] [a-z] [a-z]|[a-z]\\.[a-z]\\.[a-z]\\.[a-z]){0,24}"
+            text in "([a-zA-Z]{1,6}|[0-9]{1,3}|[ \t\n\x0b\r]{1,3}|[!|@$+.,_*/-]|1st|km|[a-z] [a-z] [a-z] [a-z]|[a-z]\\.[a-z]\\.[a-z]\\.[a-z]){0,24}",
+            pad in 0usize..70,
         ) {
+            // Block edges (64 bytes) fall anywhere in what follows the padding.
+            let text = format!("{}{text}", "=".repeat(pad));
             let mut flags = NormalizeFlags::default();
-            let fast = folded_views(&text, &mut flags, true);
+            let masks = text.is_ascii().then(|| ByteMasks::new(text.as_bytes()));
+            let fast = folded_views(&text, &mut flags, true, masks.as_ref());
             let general = folded_views_by_units(&text, &mut flags, true);
             proptest::prop_assert_eq!(fast, general);
+        }
+
+        /// One probe of the table says what comparing the word and its rot13 with every
+        /// common word says.
+        #[test]
+        fn common_table_is_the_word_list(
+            w in "([a-z]{0,14}|the|gur|and|naq|instructions|vafgehpgvbaf|[a-zA-Z]{1,4})",
+        ) {
+            let w = w.as_bytes();
+            let rotated: Vec<u8> = w.iter().map(|&b| rot13_byte(b)).collect();
+            let expected = (u8::from(COMMON_WORDS.contains(&w)) * PLAIN)
+                | (u8::from(COMMON_WORDS.contains(&rotated.as_slice())) * ROTATED);
+            proptest::prop_assert_eq!(common_bits(w), expected);
+        }
+
+        /// ASCII text's words counted from its byte classes are the folded view's words.
+        #[test]
+        fn common_words_from_classes_are_the_folded_views(
+            text in "([a-zA-Z]{1,14}|the|gur|Tell|GRYY|[ \t\n]{1,2}|[0-9.,!-]){0,60}",
+        ) {
+            let folded = normalize_views(&text, &DecodeLimits::default(), ViewSet::default().with(ViewKind::Folded));
+            let folded = &folded.of_kind(ViewKind::Folded).next().map(|v| v.text.clone()).unwrap_or_default();
+            let masks = ByteMasks::new(text.as_bytes());
+            proptest::prop_assert_eq!(common_word_hits_ascii(text.as_bytes(), &masks), common_word_hits(folded));
         }
     }
 
@@ -1580,7 +1614,7 @@ mod tests {
         #[test]
         fn runs_equal_counting(text in "([a-z0-9+/]{1,20}|[ .!]{1,2}){0,40}", pad in 0usize..64) {
             let text = format!("{}{text}", ".".repeat(pad));
-            let runs = encoded_runs(text.as_bytes());
+            let runs = encoded_runs(&ByteMasks::new(text.as_bytes()));
             for (class, runs) in [(BASE64_BYTE, runs.base64), (HEX_BYTE, runs.hex)] {
                 let mut expected = Vec::new();
                 let mut start = None;
@@ -1610,7 +1644,7 @@ mod tests {
             let whole: Vec<(usize, usize)> =
                 base64_re.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             let bytes = text.as_bytes();
-            let runs = encoded_runs(bytes);
+            let runs = encoded_runs(&ByteMasks::new(bytes));
             proptest::prop_assert_eq!(base64_segments(bytes, runs.base64).collect::<Vec<_>>(), whole);
             let whole: Vec<(usize, usize)> =
                 HEX_RE.find_iter(&text).map(|m| (m.start(), m.end())).collect();
