@@ -2110,9 +2110,8 @@ weight = 0.8
         assert!(ascii > 1000, "only {ascii} ASCII texts");
     }
 
-    /// The attack detectors' regexes that can match ASCII text all have anchors: one without
-    /// would send every text through a whole-text automaton pass for it alone (~15 µs per
-    /// 10 KB view, as much as the other rules' candidates cost together).
+    /// The folded group's ASCII-only automaton reports on ASCII text exactly what the whole one
+    /// does: the same targets at the same offsets, in the same order.
     #[test]
     fn ascii_automaton_reports_what_the_whole_one_does_on_ascii_text() {
         use crate::normalize::{normalize, DecodeLimits};
@@ -2160,6 +2159,9 @@ weight = 0.8
         assert!(compared > 1000, "{compared} texts compared");
     }
 
+    /// The attack detectors' regexes that can match ASCII text all have anchors: one without
+    /// would send every text through a whole-text automaton pass for it alone (~15 µs per
+    /// 10 KB view, as much as the other rules' candidates cost together).
     #[test]
     fn attack_rules_matching_ascii_are_anchored() {
         let attack = ["injection", "jailbreak", "exfiltration", "tool_injection"];
