@@ -1432,10 +1432,9 @@ fn rot13_char(c: char) -> char {
     }
 }
 
-/// Counts the lowercase word `w` into `hits`: (whether it is one of [`COMMON_WORDS`] as it
-/// stands, whether it is once rot13 is applied).
-fn count_common(w: &[u8], hits: &mut (usize, usize)) {
-    let bits = common_bits(w);
+/// Counts a word with [`common_bits`] `bits` into `hits`: (words common as they stand, words
+/// common once rot13 is applied).
+fn count_common(bits: u8, hits: &mut (usize, usize)) {
     hits.0 += usize::from(bits & PLAIN);
     hits.1 += usize::from(bits >> 1);
 }
@@ -1445,7 +1444,7 @@ fn count_common(w: &[u8], hits: &mut (usize, usize)) {
 fn common_word_hits(text: &str) -> (usize, usize) {
     let mut hits = (0, 0);
     for w in text.as_bytes().split(|b| !b.is_ascii_alphabetic()) {
-        count_common(w, &mut hits);
+        count_common(common_bits(w), &mut hits);
     }
     hits
 }
@@ -1472,9 +1471,7 @@ fn common_word_hits_ascii(text: &[u8], masks: &ByteMasks) -> (usize, usize) {
         };
         let word = (1u128 << (8 * len)) - 1;
         let key = (u128::from_le_bytes(window) | 0x2020_2020_2020_2020_2020_2020_2020_2020) & word;
-        let bits = common_bits_of_key(key);
-        hits.0 += usize::from(bits & PLAIN);
-        hits.1 += usize::from(bits >> 1);
+        count_common(common_bits_of_key(key), &mut hits);
     });
     hits
 }

@@ -81,24 +81,30 @@ pub(super) fn byte_class(b: u8) -> u8 {
     BYTE_CLASS[usize::from(b)]
 }
 
-/// The eight classes of a text's bytes: `masks[i][c]` has bit `j` set when byte `64 i + j` is of
+/// The eight classes of a text's bytes: `masks[c][i]` has bit `j` set when byte `64 i + j` is of
 /// class `1 << c`. Bits past the text's end are clear.
 #[derive(Debug)]
 pub(super) struct ByteMasks {
-    masks: Vec<[u64; 8]>,
+    masks: [Vec<u64>; 8],
     len: usize,
 }
 
 impl ByteMasks {
     pub(super) fn new(bytes: &[u8]) -> ByteMasks {
-        let mut masks = Vec::with_capacity(bytes.len().div_ceil(64));
+        let blocks_len = bytes.len().div_ceil(64);
+        let mut masks: [Vec<u64>; 8] = std::array::from_fn(|_| Vec::with_capacity(blocks_len));
+        let mut push = |block: [u64; 8]| {
+            for (mask, word) in masks.iter_mut().zip(block) {
+                mask.push(word);
+            }
+        };
         let mut blocks = bytes.chunks_exact(64);
         for block in &mut blocks {
             let mut classes = [0u8; 64];
             for (c, &b) in classes.iter_mut().zip(block) {
                 *c = class_of(b);
             }
-            masks.push(gather(&classes));
+            push(gather(&classes));
         }
         let rest = blocks.remainder();
         if !rest.is_empty() {
@@ -107,7 +113,7 @@ impl ByteMasks {
             for (c, &b) in classes.iter_mut().zip(rest) {
                 *c = class_of(b);
             }
-            masks.push(gather(&classes));
+            push(gather(&classes));
         }
         ByteMasks {
             masks,
@@ -116,18 +122,17 @@ impl ByteMasks {
     }
 
     /// The words of the bytes of `class` (one class bit).
-    pub(super) fn of(&self, class: u8) -> Vec<u64> {
-        let c = class.trailing_zeros() as usize;
-        self.masks.iter().map(|m| m[c]).collect()
+    pub(super) fn of(&self, class: u8) -> &[u64] {
+        &self.masks[class.trailing_zeros() as usize]
     }
 
-    /// Word `i` of `class`, without building the whole mask.
+    /// Word `i` of `class`.
     pub(super) fn word(&self, i: usize, class: u8) -> u64 {
-        self.masks[i][class.trailing_zeros() as usize]
+        self.of(class)[i]
     }
 
     pub(super) fn blocks(&self) -> usize {
-        self.masks.len()
+        self.masks[0].len()
     }
 
     /// The length of the text, in bytes.
@@ -137,7 +142,7 @@ impl ByteMasks {
 
     /// The bits of the bytes that are in the text.
     fn inside(&self) -> Vec<u64> {
-        (0..self.masks.len())
+        (0..self.blocks())
             .map(|i| {
                 let left = self.len - 64 * i;
                 if left >= 64 {
@@ -175,9 +180,9 @@ impl ByteMasks {
         (0..alone.len()).any(|i| {
             alone[i] != 0
                 && alone[i]
-                    & ahead(&blank, i, 1)
+                    & ahead(blank, i, 1)
                     & ahead(&alone, i, 2)
-                    & ahead(&blank, i, 3)
+                    & ahead(blank, i, 3)
                     & ahead(&alone, i, 4)
                     != 0
         })
@@ -189,24 +194,22 @@ impl ByteMasks {
         let letter = self.of(LETTER);
         let digit = self.of(DIGIT);
         let sep = self.of(SPLIT_SEP);
-        let alnum: Vec<u64> = letter.iter().zip(&digit).map(|(l, d)| l | d).collect();
+        let alnum: Vec<u64> = letter.iter().zip(digit).map(|(l, d)| l | d).collect();
         let single: Vec<u64> = (0..letter.len())
             .map(|i| letter[i] & !before(&alnum, i, 0) & !after(&alnum, i, 0))
             .collect();
         (0..single.len()).any(|i| {
             single[i] != 0
                 && (1..=3).fold(single[i], |m, k| {
-                    m & ahead(&sep, i, 2 * k - 1) & ahead(&single, i, 2 * k)
+                    m & ahead(sep, i, 2 * k - 1) & ahead(&single, i, 2 * k)
                 }) != 0
         })
     }
 
     /// The maximal runs of bytes of `class`, as byte ranges in order.
     pub(super) fn runs(&self, class: u8, mut f: impl FnMut(usize, usize)) {
-        let c = class.trailing_zeros() as usize;
         let mut open: Option<usize> = None;
-        for (i, m) in self.masks.iter().enumerate() {
-            let mask = m[c];
+        for (i, &mask) in self.of(class).iter().enumerate() {
             // Where the mask changes, with a run carried in as a set bit before the block.
             let mut edges = mask ^ ((mask << 1) | u64::from(open.is_some()));
             while edges != 0 {
