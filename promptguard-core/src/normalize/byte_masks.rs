@@ -25,7 +25,7 @@ pub(super) const HEX_BYTE: u8 = 64;
 pub(super) const BLANK: u8 = 128;
 
 /// The classes of byte `b`, with bitwise (not short-circuit) operators throughout: the block
-/// loop in [`ByteMasks::new`] vectorises only because nothing here branches or looks up.
+/// loop in [`classify`] vectorises only because nothing here branches or looks up.
 #[allow(clippy::nonminimal_bool)]
 const fn class_of(b: u8) -> u8 {
     let letter = (b | 0x20).wrapping_sub(b'a') < 26;
@@ -66,6 +66,21 @@ const fn class_of(b: u8) -> u8 {
         | ((blank as u8) * BLANK)
 }
 
+const _: () = assert!(
+    class_of(0) == 0,
+    "ByteMasks::new pads the last block with zero bytes"
+);
+
+/// The class masks of one block. A fixed-size block, so the classifying loop vectorises; the
+/// text's last, partial block is padded to one.
+fn classify(block: &[u8; 64]) -> [u64; 8] {
+    let mut classes = [0u8; 64];
+    for (c, &b) in classes.iter_mut().zip(block) {
+        *c = class_of(b);
+    }
+    gather(&classes)
+}
+
 /// [`class_of`] every byte, for questions about one byte.
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -98,22 +113,15 @@ impl ByteMasks {
                 mask.push(word);
             }
         };
-        let mut blocks = bytes.chunks_exact(64);
-        for block in &mut blocks {
-            let mut classes = [0u8; 64];
-            for (c, &b) in classes.iter_mut().zip(block) {
-                *c = class_of(b);
-            }
-            push(gather(&classes));
+        let (blocks, rest) = bytes.as_chunks::<64>();
+        for block in blocks {
+            push(classify(block));
         }
-        let rest = blocks.remainder();
         if !rest.is_empty() {
-            // Zero bytes are of no class.
-            let mut classes = [0u8; 64];
-            for (c, &b) in classes.iter_mut().zip(rest) {
-                *c = class_of(b);
-            }
-            push(gather(&classes));
+            // Zero bytes are of no class, so the padding adds no bits.
+            let mut last = [0u8; 64];
+            last[..rest.len()].copy_from_slice(rest);
+            push(classify(&last));
         }
         ByteMasks {
             masks,
