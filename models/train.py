@@ -36,9 +36,11 @@ What is learnt from what (see README.md):
   counted as positives in every reported recall).
 * Operating points: a head reports a window only at or above `emit_min`, the smallest
   probability at which no benign source exceeds FPR_BUDGET of its rows, measured on
-  out-of-fold predictions for the train split plus the calib split (never on val). Sources that
-  hold the head's own positives (e.g. davidson for toxicity, S-Labs for injection) are judged
-  by precision and F1 instead: their "benign" rows are the near misses the head is trained on.
+  out-of-fold predictions for the train split plus the calib split (never on val); when the
+  encoder was fine-tuned on part of the train split (finetune.py), only the train fold it did
+  not see (`--encoder-fold K`). Sources that hold the head's own positives (e.g. davidson for
+  toxicity, S-Labs for injection) are judged by precision and F1 instead: their "benign" rows
+  are the near misses the head is trained on.
 """
 import argparse
 import json
@@ -183,7 +185,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", required=True)
     ap.add_argument("--val-dir")
+    ap.add_argument("--encoder-fold", type=int, choices=range(FOLDS),
+                    help="the encoder was fine-tuned (finetune.py --held-fold K) on the train split minus "
+                         "fold K: operating points and the cascade threshold are fitted on fold K (out of "
+                         "fold) and calib only, the rows the encoder has not learned")
     a = ap.parse_args()
+    op_folds = list(range(FOLDS)) if a.encoder_fold is None else [a.encoder_fold]
     rows = data.load()
     W = np.load(a.cache, allow_pickle=True)
     if list(W["keys"]) != [r["key"] for r in rows]:
@@ -266,7 +273,7 @@ def main():
         # Out-of-fold window probabilities on the train split (for the operating points).
         oof = np.full(len(wr), np.nan)
         zfr_oof = np.full(len(rows), np.nan)  # fast-tier logits of whole train texts, out of fold
-        for k in range(FOLDS):
+        for k in op_folds:
             held = (split == "train") & (fold == k)
             fmf, fme = train((split == "train") & ~held)
             sel = held[wr]
@@ -284,15 +291,16 @@ def main():
         # otherwise set it, and they did: it was the 0.5 % quantile of all positives. Held-apart
         # scores only: calib rows, and train rows scored by the fold models that did not see
         # them (weaker models, so their positives score lower: the threshold errs low).
-        emit_all, _ = operating_point(row_op, (split != "val") & (ytrain == 0))
+        # Rows with held-apart scores: calib, and the train folds scored out of fold.
+        op_sel = (split == "calib") | ((split == "train") & np.isin(fold, op_folds))
+        emit_all, _ = operating_point(row_op, op_sel & (ytrain == 0))
         pf_held = np.where(split == "calib", pfr, sigmoid(fplatt[0] * np.nan_to_num(zfr_oof, nan=-50.0) + fplatt[1]))
-        reported = (split != "val") & (ytrain == 1) & (row_op >= emit_all)
+        reported = op_sel & (ytrain == 1) & (row_op >= emit_all)
         pos_c = np.sort(pf_held[reported])
         fast_lo = float(min(pos_c[int(len(pos_c) * LO_RECALL_LOSS)], LO_MAX)) if len(pos_c) else 0.0
         gate = pfr <= fast_lo  # cascade settles these as negative
         row_op_c = np.where(gate, 0.0, row_op)
 
-        op_sel = (split == "train") | (split == "calib")
         emit_min, budget = operating_point(row_op_c, op_sel & (ytrain == 0))
         fast_emit_min, _ = operating_point(np.where(split == "calib", pfr, -1.0), (split == "calib") & (ytrain == 0))
         print(f"[{name}] emit_min {emit_min:.4f} fast_lo {fast_lo:.4f} fast_emit_min {fast_emit_min:.4f} budget {budget}", flush=True)
@@ -343,6 +351,8 @@ def main():
         })
         golden_models.append(me)
 
+    # Which encoder the heads were fitted on (manifest.py describes encoder.onnx from this).
+    metrics["encoder"] = {"fine_tuned": a.encoder_fold is not None, "held_fold": a.encoder_fold}
     metrics["benign_sets_any_head_val"] = {}
     for f in BENIGN_SETS:
         sel = np.array([f in fs for fs in files]) & (split == "val")
