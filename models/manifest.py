@@ -57,6 +57,7 @@ def main():
     heads = ["injection", "harmful", "toxicity"]
     fast_metrics = "; ".join(f"{h}: {metric_line(metrics[h], 'rows_fast_only_at_fast_emit_min')} at {metrics[h]['fast_emit_min']:.3f}"
                              for h in heads)
+    tuned = metrics.get("encoder", {}).get("fine_tuned")  # written by train.py --encoder-fold
     encoder_metrics = "; ".join(f"{h}: window AUC {metrics[h]['val']['window_auc_encoder']:.4f}" for h in heads)
     fused_metrics = "; ".join(f"{h}: window AUC {metrics[h]['val']['window_auc_fused']:.4f}" for h in heads)
     cascade_metrics = "; ".join(f"{h}: {metric_line(metrics[h], 'rows_at_emit_min')} at operating point {metrics[h]['emit_min']:.3f}"
@@ -69,8 +70,7 @@ def main():
         {
             "name": "minilm-l6-encoder",
             "file": "encoder.onnx",
-            **(tuned_encoder(encoder_metrics, fused_metrics) if metrics.get("encoder", {}).get("fine_tuned")
-               else frozen_encoder(fused_metrics)),
+            **(tuned_encoder(encoder_metrics, fused_metrics) if tuned else frozen_encoder(fused_metrics)),
         },
         {
             "name": "minilm-l6-tokenizer",
@@ -94,8 +94,8 @@ def main():
             "source": "trained by models/train.py: one-hidden-layer ReLU heads over the encoder embedding of each model "
                       "window (train split), Platt scaling of the fast tier and of fast+encoder logits (calib split), "
                       "operating points from out-of-fold train + calib predictions (0.5 % FPR budget per benign source)"
-                      + ("" if not metrics.get("encoder", {}).get("fine_tuned") else
-                         f" (train: fold {metrics['encoder']['held_fold']} only, the one the encoder did not see)"),
+                      + (f" (train: fold {metrics['encoder']['held_fold']} only, the one the encoder did not see)"
+                         if tuned else ""),
             "licence": "Apache-2.0 (this project); trained on the data sets listed",
             "training data": DATA,
             "validation metrics": "cascade output (what the engine emits), val rows: " + cascade_metrics
