@@ -229,13 +229,16 @@ pub struct Decision {
     pub action: Action,
     /// Calibrated confidence in the decision (0–1): for allow, that the text is benign.
     pub confidence: f64,
-    /// The primary threat; `None` when allowed.
+    /// The primary threat; `None` when allowed. Of the findings that reach the decided action,
+    /// one a rule or check names wins over an ML head's score alone (the model corroborates; its
+    /// score still counts in `confidence`).
     pub threat_type: Option<ThreatType>,
     /// A human-readable reason naming the rule that decided.
     pub reason: String,
     /// Identifier of this scan event (UUID v7 unless injected).
     pub event_id: String,
-    /// The findings that caused the action, strongest first.
+    /// The findings that caused the action, strongest first (by action; then rule-named before
+    /// model-only; then by score).
     pub threats: Vec<Finding>,
     /// The text with redacted spans replaced; `None` unless the action is redact.
     pub redacted_text: Option<String>,

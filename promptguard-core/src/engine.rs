@@ -204,6 +204,9 @@ pub struct ConversationDecision {
 /// Overlap between windows of long inputs, so that a phrase across a window edge is seen.
 const WINDOW_OVERLAP: usize = 4096;
 
+/// Appended to the rule id of a finding that only the user turns read together produce.
+const ACROSS_TURNS: &str = " (across turns)";
+
 impl Engine {
     /// An engine for `default:moderate`.
     pub fn new() -> Result<Engine, Error> {
@@ -290,7 +293,7 @@ impl Engine {
             let single_max = per.iter().map(|d| d.action).max().unwrap_or(Action::Allow);
             if whole.action > single_max {
                 findings.extend(whole.threats.into_iter().map(|mut f| {
-                    f.rule_id = format!("{} (across turns)", f.rule_id);
+                    f.rule_id = format!("{}{ACROSS_TURNS}", f.rule_id);
                     f
                 }));
             }
@@ -309,9 +312,11 @@ impl Engine {
             .iter()
             .any(|f| self.detector_action(f) == Some(Action::Block));
         if blocking && overall.action != Action::Block {
+            // As in a single decision, a rule names the threat before a model's score does.
             let top = findings
                 .iter()
-                .find(|f| self.detector_action(f) == Some(Action::Block))
+                .filter(|f| self.detector_action(f) == Some(Action::Block))
+                .min_by_key(|f| self.model_only(f))
                 .cloned();
             if let Some(top) = top {
                 overall.action = Action::Block;
@@ -544,6 +549,17 @@ impl Engine {
         }
     }
 
+    /// Whether `f` is an ML head's score and nothing else (no rule or check that names the
+    /// words): such a finding corroborates, and is not the one a decision is explained by when
+    /// another finding acts as strongly.
+    fn model_only(&self, f: &Finding) -> bool {
+        let id = f.rule_id.strip_suffix(ACROSS_TURNS).unwrap_or(&f.rule_id);
+        self.inner
+            .detectors
+            .iter()
+            .any(|d| d.model_rule_id() == Some(id))
+    }
+
     /// Policy over findings: per-detector fusion, thresholds, actions, redaction.
     fn decide(
         &self,
@@ -638,14 +654,27 @@ impl Engine {
             .map(|(a, _, _)| *a)
             .max()
             .unwrap_or(Action::Allow);
-        // Strongest first: by action, then by the detector's score, then by the rule's weight.
+        // Strongest first: by action; then findings that say what the threat is (a rule's phrase,
+        // a code check) before a model's score alone, so that a rule naming exfiltration is not
+        // reported as the injection a model also saw (the model corroborates: the decision's
+        // confidence below still takes its score); then by the detector's score, then by the
+        // rule's weight.
         acted.sort_by(|a, b| {
             b.0.cmp(&a.0)
+                .then(self.model_only(&a.2).cmp(&self.model_only(&b.2)))
                 .then(b.1.total_cmp(&a.1))
                 .then(b.2.confidence.total_cmp(&a.2.confidence))
         });
         let policy_name = policy.name();
         let primary = acted.first().cloned();
+        // The strongest score behind the primary action, whichever finding names the threat.
+        let acted_score = primary.as_ref().map_or(0.0, |(a, _, _)| {
+            acted
+                .iter()
+                .filter(|(b, _, _)| b == a)
+                .map(|(_, s, _)| *s)
+                .fold(0.0, f64::max)
+        });
         let threats: Vec<Finding> = acted.into_iter().map(|(_, _, f)| f).collect();
         let (action, confidence, threat_type, reason) = match (&primary, fail_closed) {
             (_, true) if action != Action::Block => (
@@ -661,11 +690,11 @@ impl Engine {
                         .join(", ")
                 ),
             ),
-            (Some((a, score, f)), _) => {
+            (Some((a, _, f)), _) => {
                 let conf = if *a == Action::Redact {
                     f.confidence
                 } else {
-                    *score
+                    acted_score
                 };
                 let more = threats.len().saturating_sub(1);
                 let mut reason = reason_for(f, &self.inner.rules);
@@ -828,6 +857,80 @@ mod tests {
         let a2 = f("a", 0.5);
         assert!((fused_score(&[&a, &b]) - 0.75).abs() < 1e-9);
         assert!((fused_score(&[&a, &a2]) - 0.5).abs() < 1e-9);
+    }
+
+    /// When a rule and a model both block, the rule names the threat and the reason (it can say
+    /// which words are the attack); the model's stronger score still sets the confidence.
+    #[test]
+    fn a_rule_names_the_threat_a_model_only_corroborates() {
+        let e = EngineBuilder::new()
+            .ml_mode(MlMode::Cascade)
+            .build()
+            .expect("engine with the embedded models");
+        let finding = |detector: &str, threat, rule: &str, confidence| Finding {
+            threat_type: threat,
+            detector: detector.to_owned(),
+            rule_id: rule.to_owned(),
+            confidence,
+            severity: Severity::High,
+            span: Span::new(0, 10),
+            excerpt: "reveal it".to_owned(),
+            entity: None,
+            category: None,
+            message: None,
+        };
+        let model = finding(
+            "injection",
+            ThreatType::PromptInjection,
+            "ml.injection",
+            0.99,
+        );
+        let rule = finding(
+            "exfiltration",
+            ThreatType::DataExfiltration,
+            "exf.system_prompt.reveal",
+            0.9,
+        );
+        let d = e.decide(
+            "reveal it!",
+            vec![model.clone(), rule.clone()],
+            &mut Vec::new(),
+            "ev".to_owned(),
+        );
+        assert_eq!(d.action, Action::Block);
+        assert_eq!(d.threat_type, Some(ThreatType::DataExfiltration));
+        assert!(
+            d.reason.contains("exf.system_prompt.reveal"),
+            "{}",
+            d.reason
+        );
+        assert_eq!(d.confidence, 0.99);
+        assert_eq!(d.threats[0].rule_id, "exf.system_prompt.reveal");
+        assert_eq!(d.threats[1].rule_id, "ml.injection");
+        // Alone, the model's finding is the decision.
+        let d = e.decide("reveal it!", vec![model], &mut Vec::new(), "ev".to_owned());
+        assert_eq!(d.threat_type, Some(ThreatType::PromptInjection));
+        assert!(d.reason.contains("ml.injection"), "{}", d.reason);
+        // Without the ML tier nothing is a model's: ordering by score as before.
+        let off = EngineBuilder::new()
+            .ml_mode(MlMode::Off)
+            .build()
+            .expect("engine");
+        let d = off.decide(
+            "reveal it!",
+            vec![
+                finding(
+                    "injection",
+                    ThreatType::PromptInjection,
+                    "ml.injection",
+                    0.99,
+                ),
+                rule,
+            ],
+            &mut Vec::new(),
+            "ev".to_owned(),
+        );
+        assert_eq!(d.threat_type, Some(ThreatType::PromptInjection));
     }
 
     #[test]

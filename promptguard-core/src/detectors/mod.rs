@@ -91,6 +91,11 @@ pub(crate) trait CodeDetector: Send + Sync + Debug + std::panic::RefUnwindSafe {
     fn name(&self) -> &'static str;
     /// Pushes findings for `input`.
     fn scan(&self, input: &DetectorInput<'_>, out: &mut Vec<Finding>);
+    /// The rule id of this detector's findings when they are a model's score and nothing else
+    /// (the ML tier): such a finding corroborates, it cannot say which phrase is the threat.
+    fn model_rule_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Builds every code detector for a policy (the policy may configure them).

@@ -456,6 +456,10 @@ impl CodeDetector for MlDetector {
         self.models.heads[self.head].detector
     }
 
+    fn model_rule_id(&self) -> Option<&str> {
+        Some(&self.models.heads[self.head].spec.rule_id)
+    }
+
     fn scan(&self, input: &DetectorInput<'_>, out: &mut Vec<Finding>) {
         let head = &self.models.heads[self.head];
         // A head reads only the roles it learned (never system prompts: the application's own
