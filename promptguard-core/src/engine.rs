@@ -659,12 +659,18 @@ impl Engine {
         // reported as the injection a model also saw (the model corroborates: the decision's
         // confidence below still takes its score); then by the detector's score, then by the
         // rule's weight.
-        acted.sort_by(|a, b| {
+        // (Whether a finding is a model's is looked up once per finding, not once per comparison.)
+        let mut keyed: Vec<(bool, (Action, f64, Finding))> = acted
+            .into_iter()
+            .map(|e| (self.model_only(&e.2), e))
+            .collect();
+        keyed.sort_by(|(ma, a), (mb, b)| {
             b.0.cmp(&a.0)
-                .then(self.model_only(&a.2).cmp(&self.model_only(&b.2)))
+                .then(ma.cmp(mb))
                 .then(b.1.total_cmp(&a.1))
                 .then(b.2.confidence.total_cmp(&a.2.confidence))
         });
+        let acted: Vec<(Action, f64, Finding)> = keyed.into_iter().map(|(_, e)| e).collect();
         let policy_name = policy.name();
         let primary = acted.first().cloned();
         // The strongest score behind the primary action, whichever finding names the threat.
@@ -838,20 +844,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fusion_is_noisy_or_over_distinct_rules() {
-        let f = |id: &str, c: f64| Finding {
-            threat_type: ThreatType::Jailbreak,
-            detector: "jailbreak".into(),
-            rule_id: id.into(),
-            confidence: c,
-            severity: Severity::Medium,
-            span: Span::new(0, 1),
-            excerpt: String::new(),
+    /// A finding of `detector`'s rule `rule` over the first ten bytes, for tests of the policy.
+    fn finding(detector: &str, threat: ThreatType, rule: &str, confidence: f64) -> Finding {
+        Finding {
+            threat_type: threat,
+            detector: detector.to_owned(),
+            rule_id: rule.to_owned(),
+            confidence,
+            severity: Severity::High,
+            span: Span::new(0, 10),
+            excerpt: "reveal it".to_owned(),
             entity: None,
             category: None,
             message: None,
-        };
+        }
+    }
+
+    #[test]
+    fn fusion_is_noisy_or_over_distinct_rules() {
+        let f = |id: &str, c: f64| finding("jailbreak", ThreatType::Jailbreak, id, c);
         let a = f("a", 0.5);
         let b = f("b", 0.5);
         let a2 = f("a", 0.5);
@@ -867,18 +878,6 @@ mod tests {
             .ml_mode(MlMode::Cascade)
             .build()
             .expect("engine with the embedded models");
-        let finding = |detector: &str, threat, rule: &str, confidence| Finding {
-            threat_type: threat,
-            detector: detector.to_owned(),
-            rule_id: rule.to_owned(),
-            confidence,
-            severity: Severity::High,
-            span: Span::new(0, 10),
-            excerpt: "reveal it".to_owned(),
-            entity: None,
-            category: None,
-            message: None,
-        };
         let model = finding(
             "injection",
             ThreatType::PromptInjection,
@@ -908,7 +907,12 @@ mod tests {
         assert_eq!(d.threats[0].rule_id, "exf.system_prompt.reveal");
         assert_eq!(d.threats[1].rule_id, "ml.injection");
         // Alone, the model's finding is the decision.
-        let d = e.decide("reveal it!", vec![model], &mut Vec::new(), "ev".to_owned());
+        let d = e.decide(
+            "reveal it!",
+            vec![model.clone()],
+            &mut Vec::new(),
+            "ev".to_owned(),
+        );
         assert_eq!(d.threat_type, Some(ThreatType::PromptInjection));
         assert!(d.reason.contains("ml.injection"), "{}", d.reason);
         // Without the ML tier nothing is a model's: ordering by score as before.
@@ -918,15 +922,7 @@ mod tests {
             .expect("engine");
         let d = off.decide(
             "reveal it!",
-            vec![
-                finding(
-                    "injection",
-                    ThreatType::PromptInjection,
-                    "ml.injection",
-                    0.99,
-                ),
-                rule,
-            ],
+            vec![model, rule],
             &mut Vec::new(),
             "ev".to_owned(),
         );
