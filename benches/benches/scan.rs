@@ -1,10 +1,11 @@
-//! Criterion benches of the rule tier: a short prompt, a 10 KB document, the same with only the
-//! PII and secret detectors on and with only the attack detectors on, engine build, and two
-//! threads sharing one engine. Throughput is reported in bytes/s.
+//! Criterion benches of the rule tier: a short prompt, a chat turn with hot and with cold caches,
+//! a 10 KB document, the same with only the PII and secret detectors on and with only the attack
+//! detectors on, engine build, and two threads sharing one engine. Throughput is reported in
+//! bytes/s.
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use promptguard_benches::{
     document_10k, document_10k_with_contact, document_10k_with_pii, SHORT_ATTACK, SHORT_PROMPT,
 };
@@ -126,6 +127,34 @@ fn normalize(c: &mut Criterion) {
     g.finish();
 }
 
+/// A chat turn scanned the way a gateway scans it: between two requests the server, the HTTP
+/// client and the kernel's TCP stack run, so the rule tier's automata and lazy-DFA caches are no
+/// longer in the CPU caches. `cold` overwrites 16 MiB (more than this machine's L2 and its
+/// share of L3) before each scan, outside the timed part; `hot` is the same scan back to back.
+/// The gap between the two is what the gateway's per-request scan cost is made of
+/// (benches/proxy_load.sh reports the gateway's own scan time from `/metrics`).
+fn cold(c: &mut Criterion) {
+    let engine = rules_engine();
+    let turn = "What is the capital of France? Please answer briefly.";
+    let mut scratch = vec![0u8; 16 << 20];
+    let mut g = c.benchmark_group("rules/chat_turn");
+    g.throughput(Throughput::Bytes(turn.len() as u64));
+    g.bench_function("hot", |b| b.iter(|| engine.scan(black_box(turn))));
+    g.bench_function("cold", |b| {
+        b.iter_batched(
+            || {
+                for (i, byte) in scratch.iter_mut().enumerate().step_by(64) {
+                    *byte = byte.wrapping_add(i as u8);
+                }
+                black_box(&scratch);
+            },
+            |()| engine.scan(black_box(turn)),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
 fn build(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
@@ -154,5 +183,5 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, short, document, data, attacks, normalize, build, threads);
+criterion_group!(benches, short, cold, document, data, attacks, normalize, build, threads);
 criterion_main!(benches);

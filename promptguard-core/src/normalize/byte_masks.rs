@@ -96,42 +96,47 @@ pub(super) fn byte_class(b: u8) -> u8 {
     BYTE_CLASS[usize::from(b)]
 }
 
-/// The eight classes of a text's bytes: `masks[c][i]` has bit `j` set when byte `64 i + j` is of
-/// class `1 << c`. Bits past the text's end are clear.
+/// The eight classes of a text's bytes: word `i` of class `1 << c` has bit `j` set when byte
+/// `64 i + j` is of that class. Bits past the text's end are clear. The eight masks share one
+/// allocation (class `c`'s words are `words[c * blocks..][..blocks]`): a scan builds this for
+/// every text, and in a gateway it does so with cold caches, where each allocation is a miss.
 #[derive(Debug)]
 pub(super) struct ByteMasks {
-    masks: [Vec<u64>; 8],
+    words: Vec<u64>,
+    blocks: usize,
     len: usize,
 }
 
 impl ByteMasks {
     pub(super) fn new(bytes: &[u8]) -> ByteMasks {
-        let blocks_len = bytes.len().div_ceil(64);
-        let mut masks: [Vec<u64>; 8] = std::array::from_fn(|_| Vec::with_capacity(blocks_len));
-        let mut push = |block: [u64; 8]| {
-            for (mask, word) in masks.iter_mut().zip(block) {
-                mask.push(word);
+        let blocks = bytes.len().div_ceil(64);
+        let mut words = vec![0u64; 8 * blocks];
+        let mut put = |i: usize, block: [u64; 8]| {
+            for (c, word) in block.into_iter().enumerate() {
+                words[c * blocks + i] = word;
             }
         };
-        let (blocks, rest) = bytes.as_chunks::<64>();
-        for block in blocks {
-            push(classify(block));
+        let (full, rest) = bytes.as_chunks::<64>();
+        for (i, block) in full.iter().enumerate() {
+            put(i, classify(block));
         }
         if !rest.is_empty() {
             // Zero bytes are of no class, so the padding adds no bits.
             let mut last = [0u8; 64];
             last[..rest.len()].copy_from_slice(rest);
-            push(classify(&last));
+            put(full.len(), classify(&last));
         }
         ByteMasks {
-            masks,
+            words,
+            blocks,
             len: bytes.len(),
         }
     }
 
     /// The words of the bytes of `class` (one class bit).
     pub(super) fn of(&self, class: u8) -> &[u64] {
-        &self.masks[class.trailing_zeros() as usize]
+        let c = class.trailing_zeros() as usize;
+        &self.words[c * self.blocks..(c + 1) * self.blocks]
     }
 
     /// Word `i` of `class`.
@@ -140,7 +145,7 @@ impl ByteMasks {
     }
 
     pub(super) fn blocks(&self) -> usize {
-        self.masks[0].len()
+        self.blocks
     }
 
     /// The length of the text, in bytes.

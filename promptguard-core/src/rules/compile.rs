@@ -995,11 +995,16 @@ impl RuleSet {
     /// ([`RuleSet::raw_in_folded`]): that automaton's matches over the folded view, as the raw
     /// group's automaton would report them over the raw text (checked there, at raw offsets)
     /// and as the folded group's.
-    #[allow(clippy::type_complexity)]
+    /// Fills `in_raw` and `in_folded` (cleared first); `None` when the merged pass does not
+    /// apply and each group runs its own automaton.
     fn merged_matches(
         &self,
         views: &Views,
-    ) -> Option<(Vec<(AcTarget, usize, usize)>, Vec<(AcTarget, usize, usize)>)> {
+        in_raw: &mut Vec<(AcTarget, usize, usize)>,
+        in_folded: &mut Vec<(AcTarget, usize, usize)>,
+    ) -> Option<()> {
+        in_raw.clear();
+        in_folded.clear();
         if !self.raw_in_folded {
             return None;
         }
@@ -1010,7 +1015,6 @@ impl RuleSet {
         }
         let group = self.groups.iter().find(|g| g.kind == ViewKind::Folded)?;
         let (ac, targets) = group.automaton(&folded.text)?;
-        let (mut in_raw, mut in_folded) = (Vec::new(), Vec::new());
         for m in ac.find_overlapping_iter(folded.text.as_str()) {
             match targets[m.pattern().as_usize()] {
                 AcTarget::Raw(k) => {
@@ -1037,7 +1041,7 @@ impl RuleSet {
         }
         // In the order the raw automaton reports them: by end.
         in_raw.sort_by_key(|&(_, s, e)| (e, s));
-        Some((in_raw, in_folded))
+        Some(())
     }
 
     /// [`RuleSet::find`], with `narrow = false` running every regex over the whole of a long
@@ -1050,20 +1054,58 @@ impl RuleSet {
         out: &mut Vec<Hit>,
         narrow: bool,
     ) {
-        // Bit `i`: an anchor of the rule's set `i` occurred (see `CompiledRule::anchor_mask`).
-        let mut candidate = vec![0u8; self.rules.len()];
-        // The rules `candidate` marks, so that a view visits only those (a thousand rules'
-        // records are not touched for a text that names a handful of anchors).
-        let mut marked: Vec<usize> = Vec::new();
-        let mut anchor_hits: Vec<(usize, usize, usize)> = Vec::new();
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
-        // (rule, offset) for every end of an unanchored regex's match, on long texts.
-        let mut match_ends: Vec<(usize, usize)> = Vec::new();
-        // The literal automaton's matches in the view at hand: target, start, end.
-        let mut found: Vec<(AcTarget, usize, usize)> = Vec::new();
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                self.find_in(views, direction, role, out, narrow, &mut scratch);
+                scratch.trim();
+            }
+            // Not reentered today; a fresh scratch keeps it correct if it ever is.
+            Err(_) => self.find_in(
+                views,
+                direction,
+                role,
+                out,
+                narrow,
+                &mut FindScratch::default(),
+            ),
+        })
+    }
+
+    /// [`RuleSet::find_narrowed`] with the working buffers of `scratch`.
+    fn find_in(
+        &self,
+        views: &Views,
+        direction: Direction,
+        role: Role,
+        out: &mut Vec<Hit>,
+        narrow: bool,
+        scratch: &mut FindScratch,
+    ) {
+        let FindScratch {
+            candidate,
+            marked,
+            anchor_hits,
+            ranges,
+            match_ends,
+            found,
+            merged_raw,
+            merged_folded,
+        } = scratch;
+        // `candidate` is all zeros but where `marked` says (also after a scan that panicked).
+        for &r in marked.iter() {
+            if let Some(c) = candidate.get_mut(r) {
+                *c = 0;
+            }
+        }
+        marked.clear();
+        if candidate.len() < self.rules.len() {
+            candidate.resize(self.rules.len(), 0);
+        }
         // On ASCII text, one pass of the folded automaton finds the raw group's patterns too:
         // its matches, split by view (raw ones checked against the raw text, at raw offsets).
-        let merged = self.merged_matches(views);
+        let merged = self
+            .merged_matches(views, merged_raw, merged_folded)
+            .map(|()| (merged_raw.as_slice(), merged_folded.as_slice()));
         for group in &self.groups {
             for view in views.of_kind(group.kind) {
                 let text = view.text.as_str();
@@ -1091,7 +1133,7 @@ impl RuleSet {
                         }
                     }
                 }
-                for &(target, s, e) in &found {
+                for &(target, s, e) in found.iter() {
                     match target {
                         // Found by the raw group's own automaton on this text.
                         AcTarget::Raw(_) => {}
@@ -1106,7 +1148,7 @@ impl RuleSet {
                             {
                                 continue;
                             }
-                            mark(&mut candidate, &mut marked, r, 1 << clause);
+                            mark(candidate, marked, r, 1 << clause);
                             // The first set's occurrences bound where the regex can match.
                             if long && clause == 0 {
                                 anchor_hits.push((r, s, e));
@@ -1145,7 +1187,7 @@ impl RuleSet {
                 match_ends.clear();
                 let searched = finder.as_ref().is_some_and(|f| {
                     f.each(text, |i, end| {
-                        mark(&mut candidate, &mut marked, unanchored[i], 1);
+                        mark(candidate, marked, unanchored[i], 1);
                         // Ends repeat when several matches of a pattern end at one offset.
                         if long && match_ends.last() != Some(&(unanchored[i], end)) {
                             match_ends.push((unanchored[i], end));
@@ -1157,13 +1199,13 @@ impl RuleSet {
                     match_ends.clear();
                     unanchored
                         .iter()
-                        .for_each(|&r| mark(&mut candidate, &mut marked, r, 1));
+                        .for_each(|&r| mark(candidate, marked, r, 1));
                 }
                 anchor_hits.sort_unstable();
                 match_ends.sort_unstable();
                 // In rule order, as a scan of every rule would visit them.
                 marked.sort_unstable();
-                for &r in &marked {
+                for &r in marked.iter() {
                     let (c, rule) = (candidate[r], &self.rules[r]);
                     // Every mask has bit 0: a rule nothing marked is never run.
                     if c != rule.anchor_mask {
@@ -1183,18 +1225,16 @@ impl RuleSet {
                         continue;
                     };
                     ranges.clear();
-                    if long && !end_ranges(text, &match_ends, r, *reach, &mut ranges) {
+                    if long && !end_ranges(text, match_ends, r, *reach, ranges) {
                         match *near {
-                            Near::InMatch => {
-                                anchor_ranges(text, &anchor_hits, r, *reach, &mut ranges)
-                            }
+                            Near::InMatch => anchor_ranges(text, anchor_hits, r, *reach, ranges),
                             Near::Context(window) if group.kind == ViewKind::Raw && ascii => {
                                 let around = Reach {
                                     bytes: reach.bytes.map(|b| b + window),
                                     separators: None,
                                 };
-                                anchor_ranges(text, &anchor_hits, r, around, &mut ranges);
-                                widen_to_safe_edges(text, alphabet, &mut ranges);
+                                anchor_ranges(text, anchor_hits, r, around, ranges);
+                                widen_to_safe_edges(text, alphabet, ranges);
                             }
                             _ => {}
                         }
@@ -1214,7 +1254,7 @@ impl RuleSet {
                         }
                     };
                     let mut budget = MAX_HITS_PER_RULE;
-                    for &(a, b) in &ranges {
+                    for &(a, b) in ranges.iter() {
                         let hay = &text[a..b];
                         let mut seen = 0;
                         if *value_group {
@@ -1308,6 +1348,53 @@ fn sentence_end(text: &str, e: usize) -> usize {
         .iter()
         .position(|b| matches!(b, b'.' | b'?' | b'!' | b'\n'))
         .map_or(limit, |i| e + i)
+}
+
+/// The working buffers of one [`RuleSet::find_narrowed`], kept per thread and reused: a scan
+/// that allocates them anew pays for each allocation with cold caches (a gateway scans between
+/// its network work), which on a chat turn was about as much as the matching itself.
+#[derive(Debug, Default)]
+struct FindScratch {
+    /// Bit `i`: an anchor of the rule's set `i` occurred (see `CompiledRule::anchor_mask`).
+    /// All zeros but where `marked` says; at least as long as the rule set.
+    candidate: Vec<u8>,
+    /// The rules `candidate` marks, so that a view visits only those (a thousand rules'
+    /// records are not touched for a text that names a handful of anchors).
+    marked: Vec<usize>,
+    anchor_hits: Vec<(usize, usize, usize)>,
+    ranges: Vec<(usize, usize)>,
+    /// (rule, offset) for every end of an unanchored regex's match, on long texts.
+    match_ends: Vec<(usize, usize)>,
+    /// The literal automaton's matches in the view at hand: target, start, end.
+    found: Vec<(AcTarget, usize, usize)>,
+    /// [`RuleSet::merged_matches`]' output.
+    merged_raw: Vec<(AcTarget, usize, usize)>,
+    merged_folded: Vec<(AcTarget, usize, usize)>,
+}
+
+impl FindScratch {
+    /// Entries a buffer keeps between scans: enough for any chat turn or page; what one huge
+    /// document grew beyond it is given back rather than held by the thread for good.
+    const KEEP: usize = 4096;
+
+    fn trim(&mut self) {
+        fn trim<T>(v: &mut Vec<T>) {
+            if v.capacity() > FindScratch::KEEP {
+                v.clear();
+                v.shrink_to(FindScratch::KEEP);
+            }
+        }
+        trim(&mut self.anchor_hits);
+        trim(&mut self.ranges);
+        trim(&mut self.match_ends);
+        trim(&mut self.found);
+        trim(&mut self.merged_raw);
+        trim(&mut self.merged_folded);
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<FindScratch> = std::cell::RefCell::new(FindScratch::default());
 }
 
 /// Sets `bits` in rule `r`'s candidate mask, noting the rule the first time it is marked.
