@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gateway overhead: the fake upstream directly vs. through `promptguard serve` (rule tier), and
+# Gateway overhead: the fake upstream directly vs. through `promptguard serve` (rule tier), the
+# floor (a bare axum + reqwest pass-through, benches/peers/passthrough) at the fixed load, and
 # LiteLLM's proxy side by side when it is installed. Loopback only; every load run is bounded in
 # time (wrk -d, wrapped in `timeout`) and every server started here is stopped on exit.
 #
@@ -20,7 +21,7 @@ PEERS=${PEERS_DIR:-$ROOT/../shared/peers}
 PEERS_WORK=${PEERS_WORK:-$HOME/.cache/promptguard-peers}
 WORK=$(mktemp -d /tmp/pg-proxy-load.XXXXXX)
 OUT=$HERE/results; mkdir -p "$OUT"; SUMMARY=$OUT/proxy_load.txt; : > "$SUMMARY"
-P_UP=18080; P_PG=18081; P_LL=18082
+P_UP=18080; P_PG=18081; P_LL=18082; P_FL=18083
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk"; exit 1; }
 
 PIDS=()
@@ -35,6 +36,16 @@ FAKE_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/fake-upstream
 ( cd "$FAKE_SRC" && CARGO_TARGET_DIR=$FAKE_TARGET cargo build --release -q ) || { echo "cannot build fake-upstream"; exit 1; }
 "$FAKE_TARGET/release/fake-upstream" $P_UP > "$WORK/fake.log" 2>&1 & PIDS+=($!)
 wait_port $P_UP || exit 1
+
+# --- the floor: axum in, reqwest out, nothing in between (benches/peers/passthrough)
+PASS_TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/passthrough
+if ( cd "$HERE/peers/passthrough" && CARGO_TARGET_DIR=$PASS_TARGET cargo build --release -q --locked ); then
+  "$PASS_TARGET/release/passthrough" 127.0.0.1:$P_FL http://127.0.0.1:$P_UP/v1/chat/completions > "$WORK/passthrough.log" 2>&1 & PIDS+=($!)
+  wait_port $P_FL || exit 1
+  FLOOR=1
+else
+  echo "cannot build benches/peers/passthrough: the floor is not measured"; FLOOR=
+fi
 
 # --- promptguard
 if [ -z "${PROMPTGUARD_BIN:-}" ]; then
@@ -138,13 +149,20 @@ PY
     log "$(head -1 "$WORK/$1.line")"; tail -1 "$WORK/$1.line" > "$WORK/$1.num"
   }
   log "-- fixed load (5,000 req/s offered, evenly spaced over 16 connections, latency from each request's due time; oha, $ROUNDS rounds)"
-  : > "$WORK/added5k.txt"
+  : > "$WORK/added5k.txt"; : > "$WORK/floor5k.txt"
   for r in $(seq 1 "$ROUNDS"); do
     paced direct_5k      http://127.0.0.1:$P_UP/v1/chat/completions
     paced promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions "$PG_PID"
     echo "$(num promptguard_5k 2) $(num direct_5k 2) $(num promptguard_5k 3) $(num direct_5k 3)" >> "$WORK/added5k.txt"
+    if [ -n "$FLOOR" ]; then
+      paced passthrough_5k http://127.0.0.1:$P_FL/v1/chat/completions
+      echo "$(num passthrough_5k 2) $(num direct_5k 2) $(num passthrough_5k 3) $(num direct_5k 3)" >> "$WORK/floor5k.txt"
+    fi
   done
   log "added latency at 5,000 req/s (median of $ROUNDS rounds): $(added "$WORK/added5k.txt")"
+  # What any axum + reqwest proxy adds here, measured in the same rounds: the part of the added
+  # latency that is not promptguard's own work.
+  [ -n "$FLOOR" ] && log "the floor (axum + reqwest pass-through, no scanning) at 5,000 req/s: $(added "$WORK/floor5k.txt" | sed 's/ (target[^;]*; / (/')"
 else
   log "oha unavailable ($(tail -1 "$WORK/oha-install.log" 2>/dev/null)); evenly spaced fixed-load run skipped"
 fi
