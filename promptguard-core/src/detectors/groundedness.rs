@@ -15,10 +15,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{CodeDetector, DetectorInput};
+use super::{CodeDetector, DetectorInput, LiteralGate};
 use crate::decision::{Finding, Severity, Span, ThreatType};
 use crate::error::Error;
 use crate::options::Direction;
+
+/// Every match of [`CVE`] holds `cve`, every match of [`STATISTIC`] `%` or `percent`.
+static CLAIM_GATE: LazyLock<LiteralGate> =
+    LazyLock::new(|| LiteralGate::new(&["cve", "%", "percent"]));
 
 static CVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bCVE[-‐‑–—_ ]?(\d+)[-‐‑–—_](\d+)\b").expect("static CVE regex compiles")
@@ -232,6 +236,9 @@ impl CodeDetector for GroundednessDetector {
             return;
         }
         let text = input.text;
+        if !CLAIM_GATE.may_match(text) {
+            return;
+        }
         for c in CVE.captures_iter(text).take(1024) {
             let (Some(m), Some(y), Some(n)) = (c.get(0), c.get(1), c.get(2)) else {
                 continue;
@@ -269,6 +276,24 @@ mod tests {
     use super::*;
     use crate::normalize::{normalize, DecodeLimits};
     use crate::options::ScanOptions;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The gate never keeps the regexes from a text they match.
+        #[test]
+        fn the_gate_opens_on_every_match(text in super::super::gate_tests::text()) {
+            let matched = CVE.is_match(&text) || STATISTIC.is_match(&text);
+            proptest::prop_assert!(!matched || CLAIM_GATE.may_match(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn the_gate_shuts_only_on_text_without_a_claim() {
+        assert!(CLAIM_GATE.may_match("see Cve-2021-44228"));
+        assert!(CLAIM_GATE.may_match("73 PERCENT of breaches"));
+        assert!(!CLAIM_GATE.may_match("The capital of France is Paris."));
+    }
 
     fn ids(text: &str, options: &ScanOptions) -> Vec<String> {
         let d = GroundednessDetector {

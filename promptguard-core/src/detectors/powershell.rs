@@ -12,12 +12,16 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 use regex::Regex;
 
-use super::{CodeDetector, DetectorInput};
+use super::{CodeDetector, DetectorInput, LiteralGate};
 use crate::decision::{Finding, Severity, Span, ThreatType};
 use crate::error::Error;
 use crate::normalize::{normalize, DecodeLimits};
 use crate::policy::Policy;
 use crate::rules::{self, RuleSet};
+
+/// Every match of [`ENCODED`] names the program.
+static ENCODED_GATE: LazyLock<LiteralGate> =
+    LazyLock::new(|| LiteralGate::new(&["powershell", "pwsh"]));
 
 static ENCODED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b(?:powershell|pwsh)(?:\.exe)?\b[^\n|;]{0,160}?\s[-/](e[a-z]*)\s+["']?([A-Za-z0-9+/]{16,}={0,2})"#)
@@ -82,6 +86,9 @@ impl CodeDetector for EncodedPowerShell {
     }
 
     fn scan(&self, input: &DetectorInput<'_>, out: &mut Vec<Finding>) {
+        if !ENCODED_GATE.may_match(input.text) {
+            return;
+        }
         let limits = DecodeLimits::default();
         for c in ENCODED.captures_iter(input.text).take(64) {
             let (Some(flag), Some(arg)) = (c.get(1), c.get(2)) else {
@@ -139,6 +146,27 @@ mod tests {
     fn encode(cmd: &str) -> String {
         let bytes: Vec<u8> = cmd.encode_utf16().flat_map(u16::to_le_bytes).collect();
         base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The gate never keeps the regex from a text it matches.
+        #[test]
+        fn the_gate_opens_on_every_match(text in super::super::gate_tests::text()) {
+            proptest::prop_assert!(
+                !ENCODED.is_match(&text) || ENCODED_GATE.may_match(&text),
+                "{:?}",
+                text
+            );
+        }
+    }
+
+    #[test]
+    fn the_gate_shuts_only_on_text_without_powershell() {
+        assert!(ENCODED_GATE.may_match("PwSh.exe -e aGVsbG8gd29ybGQgaGVsbG8="));
+        assert!(ENCODED_GATE.may_match("power\u{17f}hell -e aGVsbG8gd29ybGQgaGVsbG8="));
+        assert!(!ENCODED_GATE.may_match("Write a shell script that lists files."));
     }
 
     fn scan(text: &str) -> Vec<Finding> {

@@ -14,11 +14,19 @@ use std::sync::LazyLock;
 use ipnet::IpNet;
 use regex::Regex;
 
-use super::{CodeDetector, DetectorInput};
+use super::{CodeDetector, DetectorInput, LiteralGate};
 use crate::decision::{Finding, Severity, Span, ThreatType};
 use crate::error::Error;
 use crate::options::{Direction, Role};
 use crate::policy::UrlPolicy;
+
+/// What every match of the three URL regexes below holds: `//` (an authority), `script:`,
+/// `data:` or `file:/` (a scheme-only URL), `www.` or a defanged dot (a bare host).
+static URL_GATE: LazyLock<LiteralGate> = LazyLock::new(|| {
+    LiteralGate::new(&[
+        "//", "script:", "data:", "file:/", "www.", "[.]", "(.)", "{.}", "[dot]",
+    ])
+});
 
 /// URLs with an authority (`scheme://`), also defanged (`hxxps[:]//`).
 static AUTHORITY_URL: LazyLock<Regex> = LazyLock::new(|| {
@@ -588,6 +596,9 @@ impl CodeDetector for UrlDetector {
 
     fn scan(&self, input: &DetectorInput<'_>, out: &mut Vec<Finding>) {
         let text = input.text;
+        if !URL_GATE.may_match(text) {
+            return;
+        }
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for re in [&*AUTHORITY_URL, &*SCHEME_URL, &*BARE_HOST] {
             for m in re.find_iter(text).take(4096) {
@@ -651,6 +662,37 @@ mod tests {
     use super::*;
     use crate::normalize::{normalize, DecodeLimits};
     use crate::options::ScanOptions;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The gate never keeps the regexes from a text they match.
+        #[test]
+        fn the_gate_opens_on_every_match(text in super::super::gate_tests::text()) {
+            let matched = [&*AUTHORITY_URL, &*SCHEME_URL, &*BARE_HOST]
+                .iter()
+                .any(|re| re.is_match(&text));
+            proptest::prop_assert!(!matched || URL_GATE.may_match(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn the_gate_shuts_only_on_text_without_a_url() {
+        for text in [
+            "see hxxps[:]//evil[.]com/x",
+            "javascript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "open file:/etc/passwd",
+            "visit WWW.example.com",
+            "evil(.)com",
+            "evil[dot]com",
+            // `(?i)` matches `ſ` as `s`: non-ASCII text always opens the gate.
+            "java\u{17f}cript:alert(1)",
+        ] {
+            assert!(URL_GATE.may_match(text), "{text}");
+        }
+        assert!(!URL_GATE.may_match("What is the capital of France? Please answer briefly."));
+    }
 
     fn ids(d: &UrlDetector, text: &str, options: &ScanOptions) -> Vec<String> {
         let views = normalize(text, &DecodeLimits::default());
