@@ -150,6 +150,7 @@ PY
   }
   log "-- fixed load (5,000 req/s offered, evenly spaced over 16 connections, latency from each request's due time; oha, $ROUNDS rounds)"
   : > "$WORK/added5k.txt"; : > "$WORK/floor5k.txt"
+  curl -s 127.0.0.1:$P_PG/metrics > "$WORK/metrics5k.before"
   for r in $(seq 1 "$ROUNDS"); do
     paced direct_5k      http://127.0.0.1:$P_UP/v1/chat/completions
     paced promptguard_5k http://127.0.0.1:$P_PG/v1/chat/completions "$PG_PID"
@@ -160,6 +161,31 @@ PY
     fi
   done
   log "added latency at 5,000 req/s (median of $ROUNDS rounds): $(added "$WORK/added5k.txt")"
+  # Where that latency is spent, from the gateway's own histograms over the same rounds (only
+  # the promptguard_5k runs reach the gateway between the two reads): its scans, its upstream
+  # leg (reqwest to the fake upstream and back) and the whole handler.
+  curl -s 127.0.0.1:$P_PG/metrics > "$WORK/metrics5k.after"
+  log "inside the gateway in those rounds (/metrics): $(python3 - "$WORK/metrics5k.before" "$WORK/metrics5k.after" <<'PY'
+import re, sys
+def buckets(path, name):
+    out = {}
+    for line in open(path):
+        m = re.match(r'promptguard_%s_seconds_bucket\{le="([^"]+)"\} (\d+)' % name, line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+parts = []
+for name, label in (("scan", "scans"), ("upstream", "upstream leg"), ("request", "whole handler")):
+    a, b = buckets(sys.argv[1], name), buckets(sys.argv[2], name)
+    total = b.get("+Inf", 0) - a.get("+Inf", 0)
+    if total <= 0:
+        continue
+    shares = ", ".join("<= %g ms %.2f %%" % (float(le) * 1000, 100 * (b[le] - a.get(le, 0)) / total)
+                       for le in ("0.0001", "0.001", "0.0025") if le in b)
+    parts.append("%s %s" % (label, shares))
+print("; ".join(parts) or "no histograms")
+PY
+)"
   # What any axum + reqwest proxy adds here, measured in the same rounds: the part of the added
   # latency that is not promptguard's own work.
   [ -n "$FLOOR" ] && log "the floor (axum + reqwest pass-through, no scanning) at 5,000 req/s: $(added "$WORK/floor5k.txt" | sed 's/ (target[^;]*; / (/')"
