@@ -1091,13 +1091,8 @@ impl RuleSet {
             merged_raw,
             merged_folded,
         } = scratch;
-        // `candidate` is all zeros but where `marked` says (also after a scan that panicked).
-        for &r in marked.iter() {
-            if let Some(c) = candidate.get_mut(r) {
-                *c = 0;
-            }
-        }
-        marked.clear();
+        // `candidate` is all zeros but where `marked` says (also after a scan that panicked), and
+        // never shrinks, so every view's `unmark` below restores all zeros before it marks.
         if candidate.len() < self.rules.len() {
             candidate.resize(self.rules.len(), 0);
         }
@@ -1115,8 +1110,7 @@ impl RuleSet {
                 {
                     continue;
                 }
-                marked.iter().for_each(|&r| candidate[r] = 0);
-                marked.clear();
+                unmark(candidate, marked);
                 let long = narrow && text.len() > LONG_TEXT;
                 let ascii = text.is_ascii();
                 anchor_hits.clear();
@@ -1395,6 +1389,12 @@ impl FindScratch {
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<FindScratch> = std::cell::RefCell::new(FindScratch::default());
+}
+
+/// Clears every mark [`mark`] set: `candidate` is all zeros again.
+fn unmark(candidate: &mut [u8], marked: &mut Vec<usize>) {
+    marked.iter().for_each(|&r| candidate[r] = 0);
+    marked.clear();
 }
 
 /// Sets `bits` in rule `r`'s candidate mask, noting the rule the first time it is marked.
