@@ -3,6 +3,9 @@
 //! common, with the characters that `(?i)` folds to ASCII letters (`ſ`, `K`) and other non-ASCII.
 
 use proptest::prelude::*;
+use regex::Regex;
+
+use super::LiteralGate;
 
 const PIECES: &[&str] = &[
     "http",
@@ -101,4 +104,10 @@ pub(super) fn text() -> impl Strategy<Value = String> {
                 .collect()
         },
     )
+}
+
+/// What each gated detector's property test asserts: wherever one of `regexes` matches `text`,
+/// `gate` is open on it.
+pub(super) fn opens_on_every_match(gate: &LiteralGate, regexes: &[&Regex], text: &str) -> bool {
+    !regexes.iter().any(|re| re.is_match(text)) || gate.may_match(text)
 }
