@@ -96,7 +96,6 @@ class Graph:
             w = self.const("w", wt)
         return self.op("Add", [self.op("MatMul", [x, w]), self.const("b", bias)])
 
-
     def int8_linear(self, x, q, scale, bias):
         """x @ (q * scale) + bias with x quantised to uint8 on every call (DynamicQuantizeLinear: one
         scale and zero point over the whole tensor), so the product itself runs on int8 kernels.
