@@ -398,13 +398,20 @@ mod tests {
         assert!(e.to_string().contains("foo"), "{e}");
     }
 
+    /// A regex counts once, a literal list by its phrases: what `embedded_pattern_count`
+    /// reports is the sum over the packs, and every rule holds at least one pattern.
     #[test]
     fn counts_patterns() {
-        let total: usize = embedded_rules()
-            .expect("ok")
-            .iter()
-            .map(pattern_count)
-            .sum();
-        assert!(total > 0);
+        let one = |extra: &str| {
+            let pack = format!("[pack]\ndetector='pii'\n[[rule]]\nid='x.u'\nweight=0.5\n{extra}\n");
+            pattern_count(&parse_pack("t", &pack).expect("pack parses")[0])
+        };
+        assert_eq!(one("regex='abc'"), 1);
+        assert_eq!(one("literals=['abc', 'def', 'ghi']"), 3);
+        let rules = embedded_rules().expect("ok");
+        assert!(rules.iter().all(|r| pattern_count(r) >= 1));
+        let total: usize = rules.iter().map(pattern_count).sum();
+        assert!(total >= rules.len());
+        assert_eq!(crate::embedded_pattern_count(), total);
     }
 }
