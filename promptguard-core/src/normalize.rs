@@ -8,7 +8,8 @@
 //! - [`ViewKind::Folded`]: NFKC per grapheme cluster, invisible/bidi/tag characters removed,
 //!   left-over combining marks (Zalgo) removed, confusables folded to ASCII inside words that mix
 //!   scripts, lowercased, whitespace runs collapsed to one space.
-//! - [`ViewKind::Deobfuscated`]: `Folded` plus leetspeak folded in words that mix letters and
+//! - [`ViewKind::Deobfuscated`]: `Folded` plus text escaped character by character unescaped
+//!   (`\i\g\n` → `ign`), leetspeak folded in words that mix letters and
 //!   digits, spaced-out letters joined (`i g n o r e` → `ignore`), and attack words split into
 //!   syllables joined (`ig no re`, `re-veal` → `ignore`, `reveal`).
 //! - [`ViewKind::Decoded`] / [`ViewKind::DecodedRaw`]: base64, hex, URL-encoded and rot13
@@ -820,7 +821,8 @@ fn ordinal_suffix<T: Glyph>(digits: &[T]) -> &'static str {
     }
 }
 
-/// Leetspeak folded inside tokens that mix letters with leet symbols; spaced-out letters joined.
+/// Character-by-character escapes undone, then leetspeak folded inside tokens that mix letters
+/// with leet symbols; spaced-out letters and split attack words joined.
 ///
 /// What is *not* leetspeak matters as much, because ordinary text full of numbers would
 /// otherwise differ from its folded view everywhere (and be matched twice): a number with a
