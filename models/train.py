@@ -189,6 +189,8 @@ def main():
                     help="the encoder was fine-tuned (finetune.py --held-fold K) on the train split minus "
                          "fold K: operating points and the cascade threshold are fitted on fold K (out of "
                          "fold) and calib only, the rows the encoder has not learned")
+    ap.add_argument("--explain", action="store_true",
+                    help="print, per benign source, the rows at and above its operating point")
     a = ap.parse_args()
     op_folds = list(range(FOLDS)) if a.encoder_fold is None else [a.encoder_fold]
     rows = data.load()
@@ -256,17 +258,23 @@ def main():
         # the others by the false-positive budget.
         mixed = {f for i in np.where(ylab == 1)[0] for f in files[i]}
 
-        def operating_point(score, sel):
+        def operating_point(score, sel, explain=False):
             t = MIN_EMIT
             budget = {}
             for f in sorted({f for fs in files for f in fs} - mixed):
                 src = sel & (labels == "benign") & np.array([f in fs for fs in files])
                 if src.sum() < MIN_SOURCE_ROWS:
                     continue
-                v = np.sort(score[src])[::-1]
+                idx = np.where(src)[0]
+                order = idx[np.argsort(-score[src], kind="stable")]
+                v = score[order]
                 k = int(np.floor(SOURCE_FPR_BUDGET.get(f, FPR_BUDGET) * len(v)))  # rows allowed at or above t
                 need = float(np.nextafter(v[k], 1.0)) if k < len(v) else MIN_EMIT
                 budget[f] = round(need, 4)
+                if explain:
+                    # The rows the budget lets through and the one that sets the point.
+                    for j in order[: k + 1]:
+                        print(f"    {f} {score[j]:.4f} {rows[j]['text'][:120]!r}", flush=True)
                 t = max(t, need)
             return min(t, 0.999), budget
 
@@ -301,7 +309,7 @@ def main():
         gate = pfr <= fast_lo  # cascade settles these as negative
         row_op_c = np.where(gate, 0.0, row_op)
 
-        emit_min, budget = operating_point(row_op_c, op_sel & (ytrain == 0))
+        emit_min, budget = operating_point(row_op_c, op_sel & (ytrain == 0), a.explain)
         fast_emit_min, _ = operating_point(np.where(split == "calib", pfr, -1.0), (split == "calib") & (ytrain == 0))
         print(f"[{name}] emit_min {emit_min:.4f} fast_lo {fast_lo:.4f} fast_emit_min {fast_emit_min:.4f} budget {budget}", flush=True)
 
