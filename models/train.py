@@ -90,6 +90,7 @@ LO_MAX = 0.1
 MIN_EMIT = 0.5
 FOLDS = 3
 HIDDEN = int(os.environ.get("PG_HIDDEN", "64"))  # 0: logistic head over the embedding
+SEEDS = int(os.environ.get("PG_SEEDS", "1"))     # networks averaged per head (see Bag)
 
 
 def sigmoid(z):
@@ -106,12 +107,26 @@ def fit_fast(X, y, w):
                               random_state=0).fit(X, y, sample_weight=w)
 
 
+class Bag:
+    """SEEDS networks fitted alike but for their random state; the logit is their mean. The
+    mean of SEEDS one-hidden-layer networks is itself one network (hidden layers side by side,
+    output weights divided by SEEDS), so the engine runs it unchanged."""
+
+    def __init__(self, nets):
+        self.coefs_ = [np.concatenate([m.coefs_[0] for m in nets], 1),
+                       np.concatenate([m.coefs_[1] for m in nets], 0) / len(nets)]
+        self.intercepts_ = [np.concatenate([m.intercepts_[0] for m in nets]),
+                            np.array([np.mean([m.intercepts_[1][0] for m in nets])])]
+
+
 def fit_encoder(E, y, w):
     if HIDDEN == 0:
         return LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced", random_state=0).fit(E, y, sample_weight=w)
     ww = w * np.where(y == 1, (y == 0).sum() / max((y == 1).sum(), 1), 1.0)
-    return MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=200, early_stopping=True,
-                         validation_fraction=0.1, n_iter_no_change=8, random_state=0).fit(E, y, sample_weight=ww / ww.mean())
+    nets = [MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=200, early_stopping=True,
+                          validation_fraction=0.1, n_iter_no_change=8, random_state=seed).fit(E, y, sample_weight=ww / ww.mean())
+            for seed in range(SEEDS)]
+    return nets[0] if SEEDS == 1 else Bag(nets)
 
 
 def encoder_logit(m, E):
@@ -124,7 +139,7 @@ def encoder_logit(m, E):
 def encoder_json(m):
     if HIDDEN == 0:
         return {"hidden": 0, "w1": [], "b1": [], "w2": [round(float(x), 7) for x in m.coef_[0]], "b2": float(m.intercept_[0])}
-    return {"hidden": HIDDEN, "w1": [round(float(x), 6) for x in m.coefs_[0].T.ravel()],
+    return {"hidden": int(m.coefs_[0].shape[1]), "w1": [round(float(x), 6) for x in m.coefs_[0].T.ravel()],
             "b1": [round(float(x), 6) for x in m.intercepts_[0]],
             "w2": [round(float(x), 6) for x in m.coefs_[1].ravel()], "b2": float(m.intercepts_[1][0])}
 
