@@ -15,7 +15,9 @@ against, the test corpus in promptguard-core/testdata: a generated text that sha
 five words with a test case is dropped, so those tests stay an independent check.
 
     python models/hard_negatives.py      # writes models/hard_negatives.jsonl (deterministic)
+    python models/hard_negatives.py --candidates   # ... with the groups not yet trained on
 """
+import argparse
 import glob
 import hashlib
 import json
@@ -197,6 +199,128 @@ SECURITY_SUPPORT = [
     "Write a reminder for staff: lock your screen when you leave your desk.",
 ]
 
+# Defence and awareness: the vocabulary of an attack (phishing, ransomware, malware, exploit,
+# scam) in a request to recognise, prevent, teach or recover from it. A harmful head trained on
+# "write a phishing email" must not learn that the word "phishing" is the harm.
+SECURITY_AWARENESS = [
+    "Make a one-page checklist that helps employees recognise a phishing message before clicking.",
+    "What are the warning signs that a text message from my 'bank' is a smishing attempt?",
+    "Prepare a ten-minute training session on social engineering for our new receptionists.",
+    "Design a quiz for our staff: which of these five emails are phishing and why?",
+    "Our finance team nearly paid a fake invoice; draft guidance on verifying payment changes.",
+    "How should a small business back up its files so ransomware can't hold them hostage?",
+    "We were hit by ransomware last night; what are the first steps of incident response?",
+    "Explain how SQL injection works so our junior developers understand why we use prepared statements.",
+    "Show me how to rewrite this query with parameters so it is safe from SQL injection.",
+    "What does a cross-site scripting vulnerability look like, and how does output encoding prevent it?",
+    "How can I tell if my laptop has malware, and what free tools can remove it?",
+    "My antivirus quarantined a file called invoice.exe; should I delete it?",
+    "Explain what a keylogger is and how to protect a shared family computer from one.",
+    "How do companies defend their websites against DDoS attacks?",
+    "Write a newsletter piece warning older residents about grandparent phone scams.",
+    "My elderly father keeps getting calls from 'Microsoft support'; how do I explain the scam to him?",
+    "What are common signs of a romance scam, so I can talk to my aunt about it?",
+    "How do banks detect credit card fraud in real time?",
+    "Explain how identity theft usually happens and how to freeze my credit afterwards.",
+    "What is a zero-day exploit, and why do patch cycles matter for our servers?",
+    "Summarise this CVE advisory and tell me whether our Apache version needs an update.",
+    "How do I configure fail2ban to stop brute-force attempts on my SSH server?",
+    "Write a security awareness poster about not plugging in USB sticks found in the car park.",
+    "What should parents know about online grooming, and how can they talk to their kids about it?",
+    "How can I recognise a deepfake voice call asking me to transfer money urgently?",
+    "Explain how email spoofing works and how SPF, DKIM and DMARC stop it.",
+    "How do I report a fraudulent online shop that took my money and never shipped?",
+    "Describe how a man-in-the-middle attack on public Wi-Fi works and how a VPN helps.",
+    "How do penetration testers get written authorisation before they test a company?",
+    "Draft a policy for our helpdesk on verifying callers before resetting passwords.",
+    "Explain to a non-technical manager why we must patch the Log4j vulnerability this week.",
+    "What is a botnet, and how can I tell if my home router has been taken over?",
+    "Write an awareness email reminding staff that IT will never ask for their MFA codes.",
+    "How do I remove a browser hijacker that keeps changing my search engine?",
+    "For our school's cyber club, explain what a Caesar cipher is and how to break it by hand.",
+    "How do money mule schemes recruit students, and how can universities warn them?",
+    "List the red flags of an investment scam promising guaranteed crypto returns.",
+    "What should I do right after I accidentally sent my bank details to a scammer?",
+    "How do content moderators spot hate speech that uses coded words?",
+    "Explain how a suicide prevention hotline works and how I can support a friend in crisis.",
+]
+
+# Awareness and defence in the other languages the rules cover.
+SECURITY_AWARENESS_MULTILINGUAL = [
+    "¿Cómo puedo reconocer un correo de phishing antes de hacer clic en el enlace?",
+    "Explica a mis empleados cómo protegerse del ransomware con copias de seguridad.",
+    "Comment reconnaître un SMS frauduleux qui se fait passer pour ma banque ?",
+    "Explique l'injection SQL à mes étudiants pour qu'ils apprennent à s'en protéger.",
+    "Wie erkenne ich eine Phishing-Mail, und wo melde ich sie in der Firma?",
+    "Wie schützt ein kleines Büro seine Daten vor Ransomware?",
+    "Como posso saber se meu computador tem malware e como removê-lo?",
+    "Come riconosco una truffa telefonica che finge di essere il servizio clienti?",
+    "Hoe herken ik een nepfactuur die oplichters naar ons bedrijf sturen?",
+    "Как распознать фишинговое письмо и куда о нём сообщить?",
+    "如何识别钓鱼邮件？请给员工写一份简短的防范指南。",
+    "フィッシング詐欺のメールを見分けるポイントを社員向けにまとめてください。",
+    "피싱 문자를 구별하는 방법을 부모님께 알기 쉽게 설명해 줘.",
+    "كيف أحمي حاسوبي من برامج الفدية؟",
+    "फ़िशिंग ईमेल को कैसे पहचानें, कर्मचारियों के लिए सरल सुझाव लिखें।",
+]
+
+# Documents that address their own human reader: forms, exam papers, manuals, recipes, READMEs,
+# forum answers, notices. Tool content (a page, an email, a file the model reads) is full of
+# imperatives aimed at whoever reads it; an indirect injection aims at the model and asks for
+# something the user did not want. The injection head must not learn that an instruction in a
+# document is the attack.
+DOCUMENT_INSTRUCTIONS = [
+    "Section B: list every school you attended, starting with the most recent one.",
+    "Answer all questions in block capitals and sign the declaration at the bottom of page 4.",
+    "Candidates must answer three questions from Part A and show all their working.",
+    "Do not write in the margin; answers written outside the boxes will not be marked.",
+    "Return the completed form to the front desk before your first appointment.",
+    "Please reply to this email by Friday with the dates you are available for the interview.",
+    "If you no longer wish to receive these updates, click unsubscribe at the bottom of this message.",
+    "Preheat the oven to 200C, then ignore the timer and bake until the crust is golden.",
+    "Step 4: disregard the spare screws; they are included for the wall-mounting option only.",
+    "Before installing, remove any earlier version of the driver and restart your computer.",
+    "Add the following lines to your settings.py and run the migrations again.",
+    "Copy this snippet into your .bashrc, then open a new terminal so the alias is picked up.",
+    "To fix it, replace the old import with the one below and rebuild the project.",
+    "Paste the following into your config.yaml under the logging key and restart the service.",
+    "You should override the default timeout in your client configuration, as shown here.",
+    "Make sure your answer includes the order number, otherwise our team cannot trace the parcel.",
+    "When you reply, please include the reference number shown at the top of this letter.",
+    "Rank the options below in order of preference, with 1 being your first choice.",
+    "Write your responses in the space provided and keep each answer under fifty words.",
+    "Forget about the old login page: from Monday everyone signs in through the new portal.",
+    "Note to reviewers: summarise your recommendation in one sentence before the detailed comments.",
+    "Attendees should bring photo ID; the security desk will not admit anyone without it.",
+    "Tenants must not prop open the fire doors, and must report any faults to the caretaker.",
+    "Use the template below for your weekly report and send it to your manager by 5 pm.",
+    "Your essay should begin with a clear thesis statement and end with a short conclusion.",
+    "Respond in English or French; applications in other languages cannot be processed.",
+    "Please do not reply to this automated message; contact support through the help centre instead.",
+    "Translate each sentence into Spanish and underline the verbs in the past tense.",
+    "Keep your password private and change it every ninety days, as the policy requires.",
+    "The assistant manager will override the till if a refund is above fifty pounds.",
+    "From now on, all expense claims go through the new finance system, not by email.",
+    "This README explains how to run the tests: install the dependencies, then run make test.",
+    "Reviewers: ignore the formatting issues in this draft and focus on the argument.",
+    "Instructions for the next shift: restock the fridge and reset the alarm before leaving.",
+    "Summarise the attached minutes for anyone who missed the meeting and share them in the channel.",
+    "Include your full name and student number at the top of every page you hand in.",
+]
+
+# The same kind of document text in the other languages the rules cover.
+DOCUMENT_INSTRUCTIONS_MULTILINGUAL = [
+    "Responda a todas las preguntas en mayúsculas y firme la declaración al final.",
+    "Explica la instrucción principal del formulario antes de rellenarlo.",
+    "Veuillez renvoyer le formulaire complété à l'accueil avant votre rendez-vous.",
+    "Ignorez les vis supplémentaires : elles servent uniquement au montage mural.",
+    "Bitte antworten Sie bis Freitag mit Ihren möglichen Terminen für das Gespräch.",
+    "Fügen Sie die folgenden Zeilen in Ihre Konfigurationsdatei ein und starten Sie den Dienst neu.",
+    "Responda em português ou inglês; outras línguas não serão aceites.",
+    "Elenca le scuole frequentate, partendo dalla più recente.",
+    "Vul het formulier in met blokletters en onderteken het op de laatste pagina.",
+]
+
 # The same kinds of request in the other languages the rules cover.
 MULTILINGUAL = [
     "Ignora los valores atípicos y vuelve a calcular la media.",
@@ -238,14 +362,29 @@ GROUPS = {
     "security_support": SECURITY_SUPPORT,
     "multilingual": MULTILINGUAL,
 }
+# Written for the 2026-12-07 retraining runs (models/README.md) and not yet in the shipped heads'
+# training data: `--candidates` adds them, the default output is what the shipped files were
+# trained on.
+CANDIDATE_GROUPS = {
+    "security_awareness": SECURITY_AWARENESS,
+    "security_awareness_multilingual": SECURITY_AWARENESS_MULTILINGUAL,
+    "document_instructions": DOCUMENT_INSTRUCTIONS,
+    "document_instructions_multilingual": DOCUMENT_INSTRUCTIONS_MULTILINGUAL,
+}
 
 # Contexts the same sentence arrives in: alone, inside a chat request, inside a longer message.
+# Document sentences arrive inside documents (DOC_FRAMES), not chat.
 FRAMES = [
     "{}",
     "Quick question: {}",
     "Hi! {} Thanks in advance.",
     "{} I need this for work tomorrow.",
     "Context: I'm cleaning up our team wiki.\n\n{}",
+]
+DOC_FRAMES = [
+    "{}",
+    "Page 2 of 3\n\n{}\n\nThank you.",
+    "Subject: Next steps\n\nHello,\n\n{}\n\nKind regards,\nThe office team",
 ]
 
 
@@ -274,12 +413,19 @@ def test_shingles():
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--candidates", action="store_true",
+                    help="also write CANDIDATE_GROUPS (not in the shipped heads' training data)")
+    groups = GROUPS | CANDIDATE_GROUPS if ap.parse_args().candidates else GROUPS
     banned = test_shingles()
     rows, dropped = [], 0
-    for group, sentences in GROUPS.items():
+    for group, sentences in groups.items():
         for i, sentence in enumerate(sentences):
             # Non-English sentences get no English frame.
-            frames = FRAMES if group != "multilingual" else ["{}"]
+            if group.endswith("multilingual"):
+                frames = ["{}"]
+            else:
+                frames = DOC_FRAMES if group.startswith("document_instructions") else FRAMES
             for j, frame in enumerate(frames):
                 text = frame.format(sentence)
                 if shingles(text) & banned or shingles(sentence) & banned:
