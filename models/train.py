@@ -110,7 +110,8 @@ def fit_fast(X, y, w):
 class Bag:
     """SEEDS networks fitted alike but for their random state; the logit is their mean. The
     mean of SEEDS one-hidden-layer networks is itself one network (hidden layers side by side,
-    output weights divided by SEEDS), so the engine runs it unchanged."""
+    output weights divided by SEEDS), so the engine runs it unchanged. A bag of one is that
+    network's own weights."""
 
     def __init__(self, nets):
         self.coefs_ = [np.concatenate([m.coefs_[0] for m in nets], 1),
@@ -126,7 +127,7 @@ def fit_encoder(E, y, w):
     nets = [MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=200, early_stopping=True,
                           validation_fraction=0.1, n_iter_no_change=8, random_state=seed).fit(E, y, sample_weight=ww / ww.mean())
             for seed in range(SEEDS)]
-    return nets[0] if SEEDS == 1 else Bag(nets)
+    return Bag(nets)
 
 
 def encoder_logit(m, E):
