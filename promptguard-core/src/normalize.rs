@@ -10,8 +10,9 @@
 //!   scripts, lowercased, whitespace runs collapsed to one space.
 //! - [`ViewKind::Deobfuscated`]: `Folded` plus text escaped character by character unescaped
 //!   (`\i\g\n` → `ign`), leetspeak folded in words that mix letters and
-//!   digits, spaced-out letters joined (`i g n o r e` → `ignore`), and attack words split into
-//!   syllables joined (`ig no re`, `re-veal` → `ignore`, `reveal`).
+//!   digits, spaced-out letters joined (`i g n o r e` → `ignore`), attack words split into
+//!   syllables joined (`ig no re`, `re-veal` → `ignore`, `reveal`), and misspelt or scrambled
+//!   attack words spelt right (`previus instrctions`, `ignroe` → `previous instructions`, `ignore`).
 //! - [`ViewKind::Decoded`] / [`ViewKind::DecodedRaw`]: base64, hex, URL-encoded and rot13
 //!   segments decoded (bounded in depth, count and size), folded or raw.
 //!
@@ -29,6 +30,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::decision::Span;
 
 mod byte_masks;
+mod misspellings;
 
 use byte_masks::{byte_class, ByteMasks, BASE64_BYTE, DIGIT, HEX_BYTE, LEET, LETTER, SPACE};
 
@@ -356,7 +358,8 @@ fn folded_views(
                 && !masks.has_spaced_run()
                 && !masks.has_split_letters()
                 && word_fragment_separators(&lower).is_empty()
-                && !has_escaped_run(&lower));
+                && !has_escaped_run(&lower)
+                && misspellings::find(&lower).is_empty());
         if unchanged {
             return (folded, None);
         }
@@ -822,7 +825,8 @@ fn ordinal_suffix<T: Glyph>(digits: &[T]) -> &'static str {
 }
 
 /// Character-by-character escapes undone, then leetspeak folded inside tokens that mix letters
-/// with leet symbols; spaced-out letters and split attack words joined.
+/// with leet symbols; spaced-out letters and split attack words joined; misspelt and scrambled
+/// attack words spelt right (`ignroe`, `promt` → `ignore`, `prompt`; see [`misspellings`]).
 ///
 /// What is *not* leetspeak matters as much, because ordinary text full of numbers would
 /// otherwise differ from its folded view everywhere (and be matched twice): a number with a
@@ -841,15 +845,18 @@ fn deobfuscate(units: &[Unit]) -> Option<Vec<Unit>> {
     let split = join_split_letters(v);
     let v = split.as_deref().unwrap_or(v);
     let fragments = join_word_fragments(v);
+    let v = fragments.as_deref().unwrap_or(v);
+    let misspelt = misspellings::correct(v);
     if unescaped.is_none()
         && leet.is_none()
         && spaced.is_none()
         && split.is_none()
         && fragments.is_none()
+        && misspelt.is_none()
     {
         return None;
     }
-    Some(collapse_whitespace(fragments.as_deref().unwrap_or(v)))
+    Some(collapse_whitespace(misspelt.as_deref().unwrap_or(v)))
 }
 
 /// Fewest escaped characters in a row that [`unescape_char_runs`] reads as an escaped text.
