@@ -13,7 +13,7 @@ mod compile;
 mod match_ends;
 mod reach;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -172,10 +172,39 @@ struct PackHeader {
     /// `unless_scope` of every rule of the pack that has none of its own.
     #[serde(default)]
     unless_scope: Option<UnlessScope>,
+    /// Named exceptions: a rule's `unless` or `unless_before` of `"@name"` is the regex named
+    /// here, so an exception that several rules of a pack share (but not all of them) is
+    /// written, and fixed, once.
+    #[serde(default)]
+    exceptions: BTreeMap<String, String>,
+}
+
+/// `field`'s value with a named exception (`@name`) replaced by its regex from `exceptions`.
+fn resolve_exception(
+    pack: &str,
+    rule: &str,
+    field: &str,
+    value: &mut Option<String>,
+    exceptions: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let Some(name) = value.as_deref().and_then(|v| v.strip_prefix('@')) else {
+        return Ok(());
+    };
+    let regex = exceptions.get(name).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Rule,
+            format!(
+                "rule pack {pack}: rule `{rule}`: {field} names exception `{name}`, which \
+                 [pack.exceptions] does not define"
+            ),
+        )
+    })?;
+    *value = Some(regex.clone());
+    Ok(())
 }
 
 /// Parses one pack; every rule gets the pack's detector, `unless_before` and `unless_scope`
-/// unless it names its own.
+/// unless it names its own, and its named exceptions (`@name`) resolved.
 pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error> {
     let file: PackFile = toml::from_str(text).map_err(|e| {
         Error::with_source(
@@ -184,8 +213,8 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
             e,
         )
     })?;
-    Ok(file
-        .rule
+    let exceptions = &file.pack.exceptions;
+    file.rule
         .into_iter()
         .map(|mut r| {
             r.detector.get_or_insert_with(|| file.pack.detector.clone());
@@ -193,9 +222,17 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
                 r.unless_before.clone_from(&file.pack.unless_before);
             }
             r.unless_scope = r.unless_scope.or(file.pack.unless_scope);
-            r
+            resolve_exception(name, &r.id, "unless", &mut r.unless, exceptions)?;
+            resolve_exception(
+                name,
+                &r.id,
+                "unless_before",
+                &mut r.unless_before,
+                exceptions,
+            )?;
+            Ok(r)
         })
-        .collect())
+        .collect()
 }
 
 /// Every rule of every embedded pack.
@@ -277,6 +314,26 @@ mod tests {
         .expect("pack parses");
         assert_eq!(plain[0].unless_scope, None);
         assert_eq!(plain[0].unless_before, None);
+    }
+
+    /// `"@name"` in `unless` or `unless_before` is the pack's exception of that name; a name the
+    /// pack does not define is an error that names the rule and the exception.
+    #[test]
+    fn named_exceptions_resolve_within_their_pack() {
+        let pack = "[pack]\ndetector = \"injection\"\nunless_before = '@negated'\n\
+                    [pack.exceptions]\nnegated = '\\bnever\\s*$'\nhuman = 'doctor'\n\
+                    [[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\nunless = '@human'\n\
+                    [[rule]]\nid = \"b\"\nweight = 0.5\nregex = 'y'\nunless_before = 'why'\n";
+        let rules = parse_pack("t", pack).expect("pack parses");
+        assert_eq!(rules[0].unless.as_deref(), Some("doctor"));
+        assert_eq!(rules[0].unless_before.as_deref(), Some("\\bnever\\s*$"));
+        assert_eq!(rules[1].unless_before.as_deref(), Some("why"));
+        let missing = "[pack]\ndetector = \"injection\"\n\
+                       [[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\nunless_before = '@nope'\n";
+        let err = parse_pack("t.toml", missing).expect_err("unknown exception");
+        assert_eq!(err.kind(), ErrorKind::Rule);
+        let msg = err.to_string();
+        assert!(msg.contains("`a`") && msg.contains("`nope`"), "{msg}");
     }
 
     /// Every rule matches its positive examples and not its negative ones, each scanned in the
