@@ -14,6 +14,7 @@ mod match_ends;
 mod reach;
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -174,33 +175,84 @@ struct PackHeader {
     unless_scope: Option<UnlessScope>,
     /// Named exceptions: a rule's `unless` or `unless_before` of `"@name"` is the regex named
     /// here, so an exception that several rules of a pack share (but not all of them) is
-    /// written, and fixed, once.
+    /// written, and fixed, once. One that rules of several packs share is in
+    /// `rules/exceptions.toml` instead, and a pack may not define its names again.
     #[serde(default)]
     exceptions: BTreeMap<String, String>,
 }
 
-/// `field`'s value with a named exception (`@name`) replaced by its regex from `exceptions`.
+/// `rules/exceptions.toml`: exceptions every pack, and every custom rule, may name.
+const SHARED_EXCEPTIONS_FILE: &str = include_str!("../../rules/exceptions.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SharedExceptionsFile {
+    exceptions: BTreeMap<String, String>,
+}
+
+/// The exceptions of `rules/exceptions.toml`, parsed once. The file is compiled in, so it
+/// fails for every engine or for none (`embedded_packs_compile` proves none).
+fn shared_exceptions() -> Result<&'static BTreeMap<String, String>, Error> {
+    static SHARED: OnceLock<Result<BTreeMap<String, String>, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            toml::from_str::<SharedExceptionsFile>(SHARED_EXCEPTIONS_FILE)
+                .map(|f| f.exceptions)
+                .map_err(|e| e.message().to_string())
+        })
+        .as_ref()
+        .map_err(|m| Error::new(ErrorKind::Rule, format!("rules/exceptions.toml: {m}")))
+}
+
+/// `field`'s value with a named exception (`@name`) replaced by its regex: the pack's own
+/// (`local`), else a shared one. `owner` says whose rule it is in an error ("rule pack x.toml",
+/// "custom rule").
 fn resolve_exception(
-    pack: &str,
+    owner: &str,
     rule: &str,
     field: &str,
     value: &mut Option<String>,
-    exceptions: &BTreeMap<String, String>,
+    local: &BTreeMap<String, String>,
 ) -> Result<(), Error> {
     let Some(name) = value.as_deref().and_then(|v| v.strip_prefix('@')) else {
         return Ok(());
     };
-    let regex = exceptions.get(name).ok_or_else(|| {
-        Error::new(
-            ErrorKind::Rule,
-            format!(
-                "rule pack {pack}: rule `{rule}`: {field} names exception `{name}`, which \
-                 [pack.exceptions] does not define"
+    let shared = shared_exceptions()?;
+    let regex = local
+        .get(name)
+        .or_else(|| shared.get(name))
+        .ok_or_else(|| {
+            let known: Vec<&str> = local
+                .keys()
+                .chain(shared.keys())
+                .map(String::as_str)
+                .collect();
+            Error::new(
+                ErrorKind::Rule,
+                format!(
+                "{owner}: rule `{rule}`: {field} names exception `{name}`, which is not defined \
+                 (known: {})",
+                known.join(", ")
             ),
-        )
-    })?;
+            )
+        })?;
     *value = Some(regex.clone());
     Ok(())
+}
+
+/// A custom rule (from a policy) with its named exceptions (`@name`, from
+/// `rules/exceptions.toml`) resolved; an unknown name is an error naming the rule.
+pub(crate) fn resolve_custom(mut r: RuleSpec) -> Result<RuleSpec, Error> {
+    let none = BTreeMap::new();
+    resolve_exception("custom rule", &r.id, "unless", &mut r.unless, &none)?;
+    resolve_exception(
+        "custom rule",
+        &r.id,
+        "unless_before",
+        &mut r.unless_before,
+        &none,
+    )?;
+    Ok(r)
 }
 
 /// Parses one pack; every rule gets the pack's detector, `unless_before` and `unless_scope`
@@ -214,6 +266,17 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
         )
     })?;
     let exceptions = &file.pack.exceptions;
+    let shared = shared_exceptions()?;
+    if let Some(taken) = exceptions.keys().find(|k| shared.contains_key(*k)) {
+        return Err(Error::new(
+            ErrorKind::Rule,
+            format!(
+                "rule pack {name}: [pack.exceptions] defines `{taken}`, which \
+                 rules/exceptions.toml already defines"
+            ),
+        ));
+    }
+    let owner = format!("rule pack {name}");
     file.rule
         .into_iter()
         .map(|mut r| {
@@ -222,9 +285,9 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
                 r.unless_before.clone_from(&file.pack.unless_before);
             }
             r.unless_scope = r.unless_scope.or(file.pack.unless_scope);
-            resolve_exception(name, &r.id, "unless", &mut r.unless, exceptions)?;
+            resolve_exception(&owner, &r.id, "unless", &mut r.unless, exceptions)?;
             resolve_exception(
-                name,
+                &owner,
                 &r.id,
                 "unless_before",
                 &mut r.unless_before,
@@ -334,6 +397,51 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Rule);
         let msg = err.to_string();
         assert!(msg.contains("`a`") && msg.contains("`nope`"), "{msg}");
+    }
+
+    /// `rules/exceptions.toml` is every pack's: a pack names its exceptions without defining
+    /// them, may not define one of them again, and a custom rule names them too.
+    #[test]
+    fn shared_exceptions_serve_every_pack_and_custom_rules() {
+        let shared = shared_exceptions().expect("exceptions.toml parses");
+        let negated = shared
+            .get("negated_order")
+            .expect("negated_order is shared");
+        let pack = "[pack]\ndetector = \"injection\"\n\
+                    [[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\nunless_before = '@negated_order'\n";
+        let rules = parse_pack("t", pack).expect("pack parses");
+        assert_eq!(rules[0].unless_before.as_ref(), Some(negated));
+        let again = "[pack]\ndetector = \"injection\"\n[pack.exceptions]\nnegated_order = 'no'\n\
+                     [[rule]]\nid = \"a\"\nweight = 0.5\nregex = 'x'\n";
+        let msg = parse_pack("t.toml", again)
+            .expect_err("defined twice")
+            .to_string();
+        assert!(
+            msg.contains("negated_order") && msg.contains("exceptions.toml"),
+            "{msg}"
+        );
+
+        let custom = |unless: &str| {
+            let pack = "[pack]\ndetector = \"injection\"\n\
+                        [[rule]]\nid = \"acme.x\"\nweight = 0.5\nregex = 'x'\n";
+            let mut r = parse_pack("t", pack).expect("pack parses").remove(0);
+            // As a policy's custom rule arrives: its `@name` not yet resolved.
+            r.unless = Some(unless.to_string());
+            resolve_custom(r)
+        };
+        let r = custom("@someone_elses_instructions").expect("shared name");
+        assert_eq!(r.unless.as_ref(), shared.get("someone_elses_instructions"));
+        assert_eq!(
+            custom("plain").expect("a regex").unless.as_deref(),
+            Some("plain")
+        );
+        let err = custom("@nope").expect_err("unknown name");
+        assert_eq!(err.kind(), ErrorKind::Rule);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("custom rule") && msg.contains("acme.x") && msg.contains("negated_order"),
+            "{msg}"
+        );
     }
 
     /// Every rule matches its positive examples and not its negative ones, each scanned in the
