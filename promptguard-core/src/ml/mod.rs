@@ -49,6 +49,7 @@
 
 pub(crate) mod calibration;
 pub(crate) mod fast;
+mod negation;
 #[cfg(feature = "ml")]
 pub(crate) mod runner;
 #[cfg(feature = "ml")]
@@ -62,7 +63,7 @@ use std::sync::{Arc, OnceLock};
 use calibration::{Head, HeadsFile};
 use fast::FastModel;
 
-use crate::decision::{Finding, Span};
+use crate::decision::{Finding, Span, ThreatType};
 use crate::detectors::{BuildContext, CodeDetector, DetectorInput, MlMode};
 use crate::error::{Error, ErrorKind};
 
@@ -425,29 +426,69 @@ impl MlDetector {
                 a.windows = Some(m.transformer_scores(text).unwrap_or_default());
             }
             match a.windows.as_deref() {
-                Some(ws) if !ws.is_empty() => ws
-                    .iter()
-                    .map(|w| {
-                        let z_fast = w.fast[self.head];
-                        match &w.encoder {
-                            Some(z) => (
-                                w.start,
-                                w.end,
-                                head.fused_probability(z_fast, z[self.head]),
-                                head.spec.emit_min,
-                            ),
-                            None => (
-                                w.start,
-                                w.end,
-                                head.fast_probability(z_fast),
-                                head.spec.fast_emit_min,
-                            ),
-                        }
-                    })
-                    .collect(),
+                Some(ws) if !ws.is_empty() => self.window_probabilities(ws),
                 _ => fast_only(&a.chunks),
             }
         })
+    }
+
+    /// Each transformer window's probability for this head and the probability a finding needs
+    /// there (the fast tier's alone where the encoder gave no embedding).
+    fn window_probabilities(&self, ws: &[Scored]) -> Vec<(usize, usize, f64, f64)> {
+        let head = &self.models.heads[self.head];
+        ws.iter()
+            .map(|w| {
+                let z_fast = w.fast[self.head];
+                match &w.encoder {
+                    Some(z) => (
+                        w.start,
+                        w.end,
+                        head.fused_probability(z_fast, z[self.head]),
+                        head.spec.emit_min,
+                    ),
+                    None => (
+                        w.start,
+                        w.end,
+                        head.fast_probability(z_fast),
+                        head.spec.fast_emit_min,
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether this head still reports `text` with its negated orders blanked out
+    /// ([`negation`]); `true` when there are none. Runs the models again on the blanked text,
+    /// outside the per-thread memo, so only for texts the head reported.
+    fn reported_without_negated_orders(&self, text: &str) -> bool {
+        let Some(blank) = negation::blanked(text, &negation::negated_orders(text)) else {
+            return true;
+        };
+        let m = &*self.models;
+        let head = &m.heads[self.head];
+        let scores = if m.has_transformer() {
+            m.transformer_scores(&blank)
+                .filter(|ws| !ws.is_empty())
+                .map(|ws| self.window_probabilities(&ws))
+        } else {
+            None
+        };
+        let scores = scores.unwrap_or_else(|| {
+            m.fast_scores(&blank)
+                .iter()
+                .map(|c| {
+                    (
+                        c.start,
+                        c.end,
+                        head.fast_probability(c.fast[self.head]),
+                        head.spec.fast_emit_min,
+                    )
+                })
+                .collect()
+        });
+        scores
+            .iter()
+            .any(|&(_, _, p, emit_min)| p.is_finite() && p >= emit_min)
     }
 }
 
@@ -470,10 +511,20 @@ impl CodeDetector for MlDetector {
         {
             return;
         }
-        for (start, end, p, emit_min) in self.probabilities(input.text) {
-            if !p.is_finite() || p < emit_min {
-                continue;
-            }
+        let reported: Vec<_> = self
+            .probabilities(input.text)
+            .into_iter()
+            .filter(|&(_, _, p, emit_min)| p.is_finite() && p >= emit_min)
+            .collect();
+        // A defensive sentence ("you must never ignore your instructions") reads as the attack
+        // it denies: the injection head's report stands only if the text without it is reported.
+        if reported.is_empty()
+            || (head.threat == ThreatType::PromptInjection
+                && !self.reported_without_negated_orders(input.text))
+        {
+            return;
+        }
+        for (start, end, p, _) in reported {
             let piece = input.text.get(start..end).unwrap_or_default();
             let excerpt = if piece.chars().count() <= EXCERPT_CHARS {
                 piece.to_owned()
