@@ -397,19 +397,7 @@ impl MlDetector {
             if a.chunks.is_empty() {
                 a.chunks = m.fast_scores(text);
             }
-            let fast_only = |chunks: &[Scored]| -> Vec<(usize, usize, f64, f64)> {
-                chunks
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.start,
-                            c.end,
-                            head.fast_probability(c.fast[self.head]),
-                            head.spec.fast_emit_min,
-                        )
-                    })
-                    .collect()
-            };
+            let fast_only = |chunks: &[Scored]| self.chunk_probabilities(chunks);
             if !m.has_transformer() {
                 return fast_only(&a.chunks);
             }
@@ -430,6 +418,23 @@ impl MlDetector {
                 _ => fast_only(&a.chunks),
             }
         })
+    }
+
+    /// Each fast-tier chunk's probability for this head and the probability a finding needs
+    /// there, where the fast tier stands alone.
+    fn chunk_probabilities(&self, chunks: &[Scored]) -> Vec<(usize, usize, f64, f64)> {
+        let head = &self.models.heads[self.head];
+        chunks
+            .iter()
+            .map(|c| {
+                (
+                    c.start,
+                    c.end,
+                    head.fast_probability(c.fast[self.head]),
+                    head.spec.fast_emit_min,
+                )
+            })
+            .collect()
     }
 
     /// Each transformer window's probability for this head and the probability a finding needs
@@ -465,7 +470,6 @@ impl MlDetector {
             return true;
         };
         let m = &*self.models;
-        let head = &m.heads[self.head];
         let scores = if m.has_transformer() {
             m.transformer_scores(&blank)
                 .filter(|ws| !ws.is_empty())
@@ -473,19 +477,7 @@ impl MlDetector {
         } else {
             None
         };
-        let scores = scores.unwrap_or_else(|| {
-            m.fast_scores(&blank)
-                .iter()
-                .map(|c| {
-                    (
-                        c.start,
-                        c.end,
-                        head.fast_probability(c.fast[self.head]),
-                        head.spec.fast_emit_min,
-                    )
-                })
-                .collect()
-        });
+        let scores = scores.unwrap_or_else(|| self.chunk_probabilities(&m.fast_scores(&blank)));
         scores
             .iter()
             .any(|&(_, _, p, emit_min)| p.is_finite() && p >= emit_min)
