@@ -227,31 +227,34 @@ fn resolve_exception(
                 .chain(shared.keys())
                 .map(String::as_str)
                 .collect();
+            let known = known.join(", ");
             Error::new(
                 ErrorKind::Rule,
                 format!(
-                "{owner}: rule `{rule}`: {field} names exception `{name}`, which is not defined \
-                 (known: {})",
-                known.join(", ")
-            ),
+                    "{owner}: rule `{rule}`: {field} names exception `{name}`, which is not \
+                     defined (known: {known})"
+                ),
             )
         })?;
     *value = Some(regex.clone());
     Ok(())
 }
 
+/// Both exception fields of `r` (`unless`, `unless_before`) with their named exceptions
+/// resolved: what a pack's rules and a policy's custom rules go through alike.
+fn resolve_named(
+    owner: &str,
+    r: &mut RuleSpec,
+    local: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    resolve_exception(owner, &r.id, "unless", &mut r.unless, local)?;
+    resolve_exception(owner, &r.id, "unless_before", &mut r.unless_before, local)
+}
+
 /// A custom rule (from a policy) with its named exceptions (`@name`, from
 /// `rules/exceptions.toml`) resolved; an unknown name is an error naming the rule.
 pub(crate) fn resolve_custom(mut r: RuleSpec) -> Result<RuleSpec, Error> {
-    let none = BTreeMap::new();
-    resolve_exception("custom rule", &r.id, "unless", &mut r.unless, &none)?;
-    resolve_exception(
-        "custom rule",
-        &r.id,
-        "unless_before",
-        &mut r.unless_before,
-        &none,
-    )?;
+    resolve_named("custom rule", &mut r, &BTreeMap::new())?;
     Ok(r)
 }
 
@@ -285,14 +288,7 @@ pub(crate) fn parse_pack(name: &str, text: &str) -> Result<Vec<RuleSpec>, Error>
                 r.unless_before.clone_from(&file.pack.unless_before);
             }
             r.unless_scope = r.unless_scope.or(file.pack.unless_scope);
-            resolve_exception(&owner, &r.id, "unless", &mut r.unless, exceptions)?;
-            resolve_exception(
-                &owner,
-                &r.id,
-                "unless_before",
-                &mut r.unless_before,
-                exceptions,
-            )?;
+            resolve_named(&owner, &mut r, exceptions)?;
             Ok(r)
         })
         .collect()
