@@ -1181,50 +1181,9 @@ fn join_split_letters(v: &[Unit]) -> Option<Vec<Unit>> {
             && (k == 0 || !v[k - 1].c.is_alphanumeric())
             && (k + 1 >= v.len() || !v[k + 1].c.is_alphanumeric())
     };
-    // Runs as (first index, last index, letters, separator).
-    let mut runs: Vec<(usize, usize, usize, char)> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        if single(i) && i + 2 < v.len() && is_split_sep(v[i + 1].c) && single(i + 2) {
-            let sep = v[i + 1].c;
-            let mut j = i;
-            let mut letters = 1;
-            while j + 2 < v.len() && v[j + 1].c == sep && single(j + 2) {
-                letters += 1;
-                j += 2;
-            }
-            runs.push((i, j, letters, sep));
-            i = j + 1;
-        } else {
-            i += 1;
-        }
-    }
+    let runs = single_runs(v, single, is_split_sep);
     let one_space_between = |a: usize, b: usize| b == a + 2 && v[a + 1].c == ' ';
-    let joined: Vec<bool> = (0..runs.len())
-        .map(|k| {
-            let (first, last, letters, sep) = runs[k];
-            let beside = |r: &(usize, usize, usize, char), before: bool| {
-                r.2 >= 4
-                    && r.3 == sep
-                    && if before {
-                        one_space_between(r.1, first)
-                    } else {
-                        one_space_between(last, r.0)
-                    }
-            };
-            letters >= 4
-                || (sep != ' '
-                    && ((k > 0 && beside(&runs[k - 1], true))
-                        || runs.get(k + 1).is_some_and(|r| beside(r, false))))
-        })
-        .collect();
-    if !joined.contains(&true) {
-        return None;
-    }
-    Some(join_runs(
-        v,
-        runs.iter().zip(&joined).map(|(r, &j)| (r.0, r.1, j)),
-    ))
+    join_beside(v, &runs, 4, |r| r.sep != ' ', one_space_between)
 }
 
 /// Joins runs of at least three single characters separated by one space (`y o u   a r e`,
@@ -1238,61 +1197,95 @@ fn join_spaced_chars(v: &[Unit]) -> Option<Vec<Unit>> {
             && (k == 0 || v[k - 1].c.is_whitespace())
             && (k + 1 >= v.len() || v[k + 1].c.is_whitespace())
     };
-    // Runs as (first index, last index, characters).
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let runs = single_runs(v, isolated, |c| c == ' ');
+    let only_space_between =
+        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.c.is_whitespace());
+    join_beside(v, &runs, 3, |r| r.len() == 2, only_space_between)
+}
+
+/// Single characters one separator apart: `v[first]`, `v[first + 2]`, …, `v[last]`.
+struct CharRun {
+    first: usize,
+    last: usize,
+    sep: char,
+}
+
+impl CharRun {
+    fn len(&self) -> usize {
+        (self.last - self.first) / 2 + 1
+    }
+}
+
+/// The runs of at least two characters for which `single` holds, each one separator apart. A
+/// run keeps the separator it starts with, so a different separator ends it.
+fn single_runs(
+    v: &[Unit],
+    single: impl Fn(usize) -> bool,
+    is_sep: fn(char) -> bool,
+) -> Vec<CharRun> {
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < v.len() {
-        if isolated(i) {
-            let mut j = i;
-            let mut n = 1;
-            while j + 2 < v.len() && v[j + 1].c == ' ' && isolated(j + 2) {
+        if single(i) && i + 2 < v.len() && is_sep(v[i + 1].c) && single(i + 2) {
+            let sep = v[i + 1].c;
+            let mut j = i + 2;
+            while j + 2 < v.len() && v[j + 1].c == sep && single(j + 2) {
                 j += 2;
-                n += 1;
             }
-            runs.push((i, j, n));
+            runs.push(CharRun {
+                first: i,
+                last: j,
+                sep,
+            });
             i = j + 1;
         } else {
             i += 1;
         }
     }
-    let only_space_between =
-        |a: usize, b: usize| a < b && v[a + 1..b].iter().all(|u| u.c.is_whitespace());
-    let joined: Vec<bool> = (0..runs.len())
-        .map(|k| {
-            let (first, last, n) = runs[k];
-            n >= 3
-                || (n == 2
-                    && ((k > 0 && runs[k - 1].2 >= 3 && only_space_between(runs[k - 1].1, first))
+    runs
+}
+
+/// `v` with its runs of at least `long` characters joined, and with each shorter run that
+/// `short_joins` accepts joined too when a long run with the same separator stands beside it
+/// (`gap(last of the one before, first of the one after)`). `None` if no run is joined.
+fn join_beside(
+    v: &[Unit],
+    runs: &[CharRun],
+    long: usize,
+    short_joins: impl Fn(&CharRun) -> bool,
+    gap: impl Fn(usize, usize) -> bool,
+) -> Option<Vec<Unit>> {
+    let long_with = |r: &CharRun, sep: char| r.len() >= long && r.sep == sep;
+    let joined: Vec<bool> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            r.len() >= long
+                || (short_joins(r)
+                    && ((k > 0
+                        && long_with(&runs[k - 1], r.sep)
+                        && gap(runs[k - 1].last, r.first))
                         || runs
                             .get(k + 1)
-                            .is_some_and(|r| r.2 >= 3 && only_space_between(last, r.0))))
+                            .is_some_and(|n| long_with(n, r.sep) && gap(r.last, n.first))))
         })
         .collect();
     if !joined.contains(&true) {
         return None;
     }
-    Some(join_runs(
-        v,
-        runs.iter().zip(&joined).map(|(r, &j)| (r.0, r.1, j)),
-    ))
-}
-
-/// `v` with each run `(first, last, joined)` of single characters one separator apart written
-/// without its separators where `joined`, as it is elsewhere. Runs are in order and apart.
-fn join_runs(v: &[Unit], runs: impl IntoIterator<Item = (usize, usize, bool)>) -> Vec<Unit> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
-    for (first, last, joined) in runs {
-        out.extend_from_slice(&v[i..first]);
+    for (r, &joined) in runs.iter().zip(&joined) {
+        out.extend_from_slice(&v[i..r.first]);
         if joined {
-            out.extend((first..=last).step_by(2).map(|x| v[x]));
+            out.extend((r.first..=r.last).step_by(2).map(|x| v[x]));
         } else {
-            out.extend_from_slice(&v[first..=last]);
+            out.extend_from_slice(&v[r.first..=r.last]);
         }
-        i = last + 1;
+        i = r.last + 1;
     }
     out.extend_from_slice(&v[i..]);
-    out
+    Some(out)
 }
 
 fn units_to_view(kind: ViewKind, units: &[Unit]) -> View {

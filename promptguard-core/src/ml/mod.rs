@@ -397,9 +397,8 @@ impl MlDetector {
             if a.chunks.is_empty() {
                 a.chunks = m.fast_scores(text);
             }
-            let fast_only = |chunks: &[Scored]| self.chunk_probabilities(chunks);
             if !m.has_transformer() {
-                return fast_only(&a.chunks);
+                return self.chunk_probabilities(&a.chunks);
             }
             // The fast tier settles negatives only; anything it is unsure of, and anything that
             // may be positive, goes to the transformer.
@@ -415,7 +414,7 @@ impl MlDetector {
             }
             match a.windows.as_deref() {
                 Some(ws) if !ws.is_empty() => self.window_probabilities(ws),
-                _ => fast_only(&a.chunks),
+                _ => self.chunk_probabilities(&a.chunks),
             }
         })
     }
